@@ -1,0 +1,5 @@
+package store_test
+
+import "io/fs"
+
+func fsSub(f fs.FS, dir string) (fs.FS, error) { return fs.Sub(f, dir) }
