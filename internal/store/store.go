@@ -86,6 +86,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", cfg.Path, err)
 	}
+	// Personal data lives here: readable by the service account only.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Chmod(cfg.Path+suffix, 0o600)
+	}
 	r, err := sql.Open("sqlite", "file:"+cfg.Path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
