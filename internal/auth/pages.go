@@ -280,7 +280,9 @@ func enrolmentFor(issuer, user string, sec []byte) (TOTPEnrolment, error) {
 	return en, nil
 }
 
-func (h *HTTP) totpPage(w http.ResponseWriter, r *http.Request) { h.totpRender(w, r, http.StatusOK, nil, "") }
+func (h *HTTP) totpPage(w http.ResponseWriter, r *http.Request) {
+	h.totpRender(w, r, http.StatusOK, nil, "")
+}
 
 func (h *HTTP) totpPost(w http.ResponseWriter, r *http.Request) {
 	p := FromContext(r.Context())
@@ -359,7 +361,9 @@ func (h *HTTP) tokensRender(w http.ResponseWriter, r *http.Request, status int, 
 		Breadcrumbs: []web.Crumb{{Label: "账号与安全", Path: "/account"}, {Label: "API 令牌"}}})
 }
 
-func (h *HTTP) tokensPage(w http.ResponseWriter, r *http.Request) { h.tokensRender(w, r, http.StatusOK, nil, "") }
+func (h *HTTP) tokensPage(w http.ResponseWriter, r *http.Request) {
+	h.tokensRender(w, r, http.StatusOK, nil, "")
+}
 
 func (h *HTTP) tokensPost(w http.ResponseWriter, r *http.Request) {
 	p := FromContext(r.Context())

@@ -1,0 +1,225 @@
+// Package search is the Chinese full-text index over business objects
+// (cases, persons, ...). Text is split into CJK unigrams and bigrams plus
+// lowercased words in Go (Tokenize), so SQLite (FTS5) and PostgreSQL
+// (tsvector + GIN) index identical lexemes and return identical results.
+//
+// One generic table search_docs holds one row per (kind, ref_id); callers
+// keep it current with Index and Remove inside the transaction that changes
+// the object, and query with Query under the caller's org.Scope.
+package search
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"fengqiao/internal/org"
+	"fengqiao/internal/store"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+func init() {
+	sub, _ := fs.Sub(migrations, "migrations")
+	store.RegisterMigrations("search", sub)
+}
+
+// Limits of the index and of a query.
+const (
+	MaxTitleRunes   = 200    // longer titles are cut for display
+	MaxQueryRunes   = 100    // longer queries are refused
+	MaxQueryTokens  = 32     // AND terms in one query
+	MaxIndexTokens  = 100000 // distinct tokens kept per document
+	DefaultLimit    = 20     // page size when limit <= 0
+	MaxLimit        = 200    // largest page
+	maxRankTerms    = 8      // query terms scored against the title
+	maxKindLen      = 32     // kind names are short identifiers
+	maxKindsInQuery = 16     // kinds filter size
+)
+
+// Hit is one search result. Rank counts the query terms found in the title
+// (higher first); ties are broken by most recently indexed, then kind and
+// ref id, so the order is the same on both engines and between runs.
+type Hit struct {
+	Kind  string
+	RefID int64
+	OrgID int64
+	Title string
+	Rank  int
+}
+
+var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+func checkKind(field, k string) error {
+	if len(k) > maxKindLen || !kindRe.MatchString(k) {
+		return &org.FieldError{Field: field, Message: "类型须为小写英文标识（如 case、person）"}
+	}
+	return nil
+}
+
+// Index adds or replaces the document of object (kind, refID), owned by
+// orgID, inside tx. title is shown in results and searched; texts are
+// searched only. Callers pass only non-sensitive text: names, titles, case
+// summaries, addresses at village level — NEVER ID numbers, phone numbers or
+// bank accounts (words with seven or more digits are dropped as a safeguard,
+// but that is not a licence to pass them).
+func Index(ctx context.Context, tx *store.Tx, kind string, refID, orgID int64, title string, texts ...string) error {
+	if err := checkKind("kind", kind); err != nil {
+		return err
+	}
+	if refID <= 0 {
+		return &org.FieldError{Field: "ref_id", Message: "对象编号无效"}
+	}
+	if orgID <= 0 {
+		return &org.FieldError{Field: "org_id", Message: "所属单位无效"}
+	}
+	title = strings.TrimSpace(title)
+	if utf8.RuneCountInString(title) > MaxTitleRunes {
+		title = string([]rune(title)[:MaxTitleRunes])
+	}
+	toks := Tokenize(title + "\n" + strings.Join(texts, "\n"))
+	if len(toks) > MaxIndexTokens {
+		toks = toks[:MaxIndexTokens]
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO search_docs (kind, ref_id, org_id, title, title_key, tokens, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (kind, ref_id) DO UPDATE SET org_id = excluded.org_id, title = excluded.title,
+  title_key = excluded.title_key, tokens = excluded.tokens, updated_at = excluded.updated_at`,
+		kind, refID, orgID, title, Normalize(title), strings.Join(toks, " "), time.Now().UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return fmt.Errorf("search: index %s %d: %w", kind, refID, err)
+	}
+	return nil
+}
+
+// Remove drops the document of object (kind, refID); removing one that is
+// not indexed is not an error.
+func Remove(ctx context.Context, tx *store.Tx, kind string, refID int64) error {
+	if err := checkKind("kind", kind); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM search_docs WHERE kind = ? AND ref_id = ?`, kind, refID); err != nil {
+		return fmt.Errorf("search: remove %s %d: %w", kind, refID, err)
+	}
+	return nil
+}
+
+// Query returns the documents in scope sc that contain every token of q,
+// optionally only of the given kinds, best first, with the total count. A
+// query with no searchable characters returns no hits and no error.
+func Query(ctx context.Context, db *store.DB, sc org.Scope, kinds []string, q string, limit, offset int) ([]Hit, int, error) {
+	q = strings.TrimSpace(q)
+	if utf8.RuneCountInString(q) > MaxQueryRunes {
+		return nil, 0, &org.FieldError{Field: "q", Message: fmt.Sprintf("搜索词过长（最多 %d 字）", MaxQueryRunes)}
+	}
+	if len(kinds) > maxKindsInQuery {
+		return nil, 0, &org.FieldError{Field: "kinds", Message: "类型过多"}
+	}
+	for _, k := range kinds {
+		if err := checkKind("kinds", k); err != nil {
+			return nil, 0, err
+		}
+	}
+	if offset < 0 {
+		return nil, 0, &org.FieldError{Field: "offset", Message: "偏移量不能为负"}
+	}
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	toks, terms := QueryTokens(q)
+	if len(toks) == 0 || sc.IsZero() {
+		return nil, 0, nil
+	}
+	if len(toks) > MaxQueryTokens {
+		return nil, 0, &org.FieldError{Field: "q", Message: "搜索词过长，请精简"}
+	}
+	if len(terms) > maxRankTerms {
+		terms = terms[:maxRankTerms]
+	}
+
+	// FROM/WHERE shared by the page and the count.
+	var from string
+	var args []any
+	switch db.Engine {
+	case store.SQLite:
+		quoted := make([]string, len(toks))
+		for i, t := range toks {
+			quoted[i] = `"` + t + `"` // tokens hold only letters and digits
+		}
+		// CROSS JOIN keeps the FTS match as the outer loop: otherwise the
+		// planner may walk every document of the scope's orgs and probe the
+		// full-text index once per document.
+		from = `FROM search_fts f CROSS JOIN search_docs d CROSS JOIN orgs o
+WHERE search_fts MATCH ? AND d.id = f.rowid AND o.id = d.org_id`
+		args = append(args, strings.Join(quoted, " AND "))
+	default:
+		quoted := make([]string, len(toks))
+		for i, t := range toks {
+			quoted[i] = "'" + t + "'"
+		}
+		from = `FROM search_docs d JOIN orgs o ON o.id = d.org_id
+WHERE d.tsv @@ CAST(? AS tsquery)`
+		args = append(args, strings.Join(quoted, " & "))
+	}
+	w, wargs := sc.Where("o.path")
+	from += " AND " + w
+	args = append(args, wargs...)
+	if len(kinds) > 0 {
+		from += " AND d.kind IN (" + store.InList(len(kinds)) + ")"
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+	}
+
+	pos := "instr"
+	if db.Engine == store.Postgres {
+		pos = "strpos"
+	}
+	rank := make([]string, len(terms))
+	rankArgs := make([]any, len(terms))
+	for i, t := range terms {
+		rank[i] = fmt.Sprintf("CASE WHEN %s(d.title_key, ?) > 0 THEN 1 ELSE 0 END", pos)
+		rankArgs[i] = t
+	}
+	rankExpr := "(" + strings.Join(rank, " + ") + ")"
+	if len(rank) == 0 {
+		rankExpr = "0"
+	}
+
+	// The window count gives the total in the same pass as the page.
+	page := `SELECT d.kind, d.ref_id, d.org_id, d.title, ` + rankExpr + ` AS rnk, count(*) OVER () ` + from +
+		` ORDER BY rnk DESC, d.updated_at DESC, d.kind, d.ref_id DESC LIMIT ? OFFSET ?`
+	pargs := append(append(append([]any{}, rankArgs...), args...), limit, offset)
+	rows, err := db.Read().Query(ctx, page, pargs...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: query: %w", err)
+	}
+	defer rows.Close()
+	var hits []Hit
+	total := -1
+	for rows.Next() {
+		var h Hit
+		if err := rows.Scan(&h.Kind, &h.RefID, &h.OrgID, &h.Title, &h.Rank, &total); err != nil {
+			return nil, 0, fmt.Errorf("search: scan: %w", err)
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search: query: %w", err)
+	}
+	if total >= 0 || offset == 0 {
+		return hits, max(total, 0), nil
+	}
+	// Past the last page: count separately.
+	if err := db.Read().QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("search: count: %w", err)
+	}
+	return hits, total, nil
+}
