@@ -118,7 +118,7 @@ func (a *App) Handler() http.Handler {
 	a.routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.Web.Error(w, r, http.StatusNotFound, "") })
 
-	var h http.Handler = mux
+	var h http.Handler = web.RecordRoute(mux) // route patterns reach the access log and metrics
 	h = a.AuthH.Middleware(h)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -76,10 +76,10 @@ func (h *HTTP) loginPost(w http.ResponseWriter, r *http.Request) {
 		h.R.Error(w, r, http.StatusBadRequest, "")
 		return
 	}
-	f := web.NewForm(r.PostForm)
-	f.Values.Del("password") // never echo a password back
-	next := safeNext(r.PostForm.Get("next"))
 	user, pw := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
+	next := safeNext(r.PostForm.Get("next"))
+	// Only the username is echoed back; never a password.
+	f := web.NewForm(url.Values{"username": {user}})
 	if user == "" {
 		f.Fail("username", "请输入用户名")
 	}

@@ -188,6 +188,20 @@ func Load(dir string) (*Calendar, error) {
 // should warn when a deadline falls in an uncovered year.
 func (c *Calendar) Covered(year int) bool { _, ok := c.years[year]; return ok }
 
+// Covers reports whether every year from from to to has a holiday file,
+// so a deadline computed over that span is exact.
+func (c *Calendar) Covers(from, to Date) bool {
+	if to.Before(from) {
+		from, to = to, from
+	}
+	for y := from.Year; y <= to.Year; y++ {
+		if !c.Covered(y) {
+			return false
+		}
+	}
+	return true
+}
+
 // Years lists the covered years in order.
 func (c *Calendar) Years() []int {
 	out := make([]int, 0, len(c.years))

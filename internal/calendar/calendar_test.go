@@ -43,6 +43,9 @@ func TestEmbeddedYears(t *testing.T) {
 			t.Errorf("year %d not covered", y)
 		}
 	}
+	if !c.Covers(d("2025-12-20"), d("2026-01-10")) || c.Covers(d("2026-12-20"), d("2027-01-10")) {
+		t.Error("Covers across the year boundary")
+	}
 	if c.Covered(2024) || c.Covered(2027) {
 		t.Error("2024/2027 must not be covered without a file")
 	}

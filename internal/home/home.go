@@ -12,7 +12,7 @@ import (
 	"fengqiao/internal/web"
 )
 
-//go:embed templates
+//go:embed all:templates
 var templates embed.FS
 
 func init() {

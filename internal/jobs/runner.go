@@ -70,7 +70,8 @@ type Config struct {
 	// Backoff gives the delay before retry number attempt (1-based)
 	// (ExpBackoff(10 s, 1 h)).
 	Backoff func(attempt int) time.Duration
-	// Now is the clock (time.Now).
+	// Now is the runner's clock (time.Now); Enqueue always uses the wall
+	// clock.
 	Now func() time.Time
 	// Logger (slog.Default()).
 	Logger *slog.Logger
@@ -261,6 +262,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.schedule(ctx, jobCtx)
 		}()
 	}
+	<-ctx.Done() // also when nothing is registered: Run always lasts until stopped
 	wg.Wait()
 	r.ticks.Wait()
 	return nil

@@ -27,6 +27,17 @@
 // translation shows the Chinese text. The language comes from the "lang" cookie
 // (set by LangHandler at GET /lang?to=en), then Viewer.Lang, then "zh".
 //
+// Shared partials: {{template "_form_errors.html" .}} (error summary of .Form),
+// {{template "_field.html" (dict "P" . "Name" "phone" "Label" "联系电话" "Type" "tel" "Required" true)}},
+// {{template "_pager.html" (dict "P" . "Pager" .Data.Pager "Target" "#list")}},
+// {{template "_table_empty.html" (dict "P" $ "Cols" 5)}}. Each file starts with a comment
+// listing its keys. Template funcs: static, date, datetime, add, seq, dict, list, join, opt.
+//
+// Middleware, outermost first: RequestID, AccessLog, Recover, SecurityHeaders, then auth
+// (WithViewer), then RecordRoute(mux) so the access log gets the route pattern.
+// htmx is configured in the layout to keep no history snapshots in localStorage (personal
+// data) and to swap 422 responses, so a form posted with htmx shows its errors.
+//
 // Customisation. Options.CustomDir may hold templates/<owner>/<file>.html (replacing the
 // embedded file of that owner; the shell's own files are under owner "web", e.g.
 // templates/web/layout.html), static/<path> (replacing or adding a static file, e.g.

@@ -45,6 +45,19 @@ func (f *Form) Fail(field, msg string) {
 // OK reports whether no error was recorded.
 func (f *Form) OK() bool { return f == nil || len(f.Errors) == 0 }
 
+// FieldCount is the number of errors tied to a field (not the whole form).
+func (f *Form) FieldCount() int {
+	n := 0
+	if f != nil {
+		for k := range f.Errors {
+			if k != "" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Error returns the error of field, "" when none.
 func (f *Form) Error(field string) string {
 	if f == nil {

@@ -151,9 +151,19 @@ func noteRoute(req *http.Request) {
 	}
 }
 
+// RecordRoute wraps the ServeMux so AccessLog learns the matched route pattern even when
+// a middleware in between (auth) replaced the request with WithContext: the mux sets
+// Pattern on the request it receives, which AccessLog never sees.
+func RecordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		defer noteRoute(req)
+		mux.ServeHTTP(w, req)
+	})
+}
+
 // AccessLog logs one JSON-able line per request: method, route pattern, status, duration,
 // bytes, request id and user id. Never the URL query or body, which may hold personal data.
-// Put it outermost, before RequestID.
+// Render, Error, Redirect and RecordRoute tell it the route pattern.
 func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -166,6 +176,10 @@ func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 				if route == "" {
 					route = info.route
 				}
+				id := info.requestID
+				if id == "" { // RequestID wraps AccessLog
+					id = RequestIDFrom(req.Context())
+				}
 				status := rw.status
 				if status == 0 {
 					status = http.StatusOK
@@ -176,7 +190,7 @@ func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.Int("status", status),
 					slog.Duration("duration", time.Since(start)),
 					slog.Int64("bytes", rw.bytes),
-					slog.String("request_id", info.requestID),
+					slog.String("request_id", id),
 					slog.Int64("user_id", info.userID))
 			}()
 			next.ServeHTTP(rw, req)

@@ -75,8 +75,8 @@ func TestLangHandler(t *testing.T) {
 	}
 }
 
-// chain builds AccessLog → RequestID → auth-like middleware → mux, as the app will.
-func chain(log *slog.Logger, r *Renderer, mux *http.ServeMux) http.Handler {
+// chain builds AccessLog → RequestID → Recover → auth-like middleware → mux.
+func chain(log *slog.Logger, r *Renderer, mux http.Handler) http.Handler {
 	auth := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			next.ServeHTTP(w, req.WithContext(WithViewer(req.Context(), viewer())))
@@ -119,6 +119,26 @@ func TestAccessLogNoQuery(t *testing.T) {
 	json.Unmarshal([]byte(lines[1]), &m)
 	if m["route"] != "POST /persons" || m["status"] != float64(303) {
 		t.Errorf("log line %s", lines[1])
+	}
+
+	// RequestID outermost, and a handler that neither renders nor redirects: RecordRoute
+	// supplies the route, the context the request id.
+	buf.Reset()
+	mux.HandleFunc("GET /api/ping", func(w http.ResponseWriter, req *http.Request) { w.Write([]byte("pong")) })
+	auth := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			next.ServeHTTP(w, req.WithContext(WithViewer(req.Context(), viewer())))
+		})
+	}
+	h = RequestID(AccessLog(log)(auth(RecordRoute(mux))))
+	req = httptest.NewRequest("GET", "/api/ping?token=secret", nil)
+	req.Header.Set("X-Request-ID", "req-43")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	m = nil
+	json.Unmarshal(buf.Bytes(), &m)
+	if m["route"] != "GET /api/ping" || m["request_id"] != "req-43" || m["user_id"] != float64(7) || m["bytes"] != float64(4) ||
+		strings.Contains(buf.String(), "secret") {
+		t.Errorf("log line %s", buf.String())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -150,4 +151,25 @@ func TestDevModeRereads(t *testing.T) {
 	w := httptest.NewRecorder()
 	r.Render(w, get("/login", nil), 200, "demo/login.html", nil)
 	mustContain(t, w.Body.String(), "v2")
+}
+
+func TestStaticConditionalGet(t *testing.T) {
+	r := newRenderer(t, Options{})
+	u := StaticURL("app.css")
+	w := httptest.NewRecorder()
+	r.StaticHandler().ServeHTTP(w, httptest.NewRequest("GET", u, nil))
+	etag := w.Header().Get("ETag")
+	req := httptest.NewRequest("GET", u, nil)
+	req.Header.Set("If-None-Match", etag)
+	w = httptest.NewRecorder()
+	r.StaticHandler().ServeHTTP(w, req)
+	if etag == "" || w.Code != 304 {
+		t.Errorf("conditional GET: etag %q status %d", etag, w.Code)
+	}
+	// Mounted behind http.StripPrefix as well as directly.
+	w = httptest.NewRecorder()
+	http.StripPrefix("/static/", r.StaticHandler()).ServeHTTP(w, httptest.NewRequest("GET", u, nil))
+	if w.Code != 200 {
+		t.Errorf("behind StripPrefix: %d", w.Code)
+	}
 }
