@@ -28,6 +28,7 @@ Usage: fengqiao <command> [flags]
 Commands:
   serve          start the web server (add --demo to load demo data into an empty database)
   migrate        apply database migrations and exit
+  init           set up an empty database: top organization and the three administrators (--kind --name --division)
   demo           load the demo data set (--scale N generates a province-size set for benchmarks)
   user           create | reset-password | disable | enable | unlock accounts
   backup         write a consistent copy of the database (SQLite) or run pg_dump (PostgreSQL)
@@ -54,6 +55,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(ctx, rest, stdout)
 	case "migrate":
 		err = cmdMigrate(ctx, rest, stdout)
+	case "init":
+		err = cmdInit(ctx, rest, stdout)
 	case "demo":
 		err = cmdDemo(ctx, rest, stdout)
 	case "user":

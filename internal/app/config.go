@@ -101,7 +101,14 @@ func Settings() [][4]string {
 func LoadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	vals := map[string]*string{}
 	for _, s := range settings {
-		vals[s.env] = fs.String(s.flag, "", s.help+" (env "+s.env+", default "+quoteDef(s.def)+")")
+		v := new(string)
+		vals[s.env] = v
+		usage := s.help + " (env " + s.env + ", default " + quoteDef(s.def) + ")"
+		if s.def == "true" || s.def == "false" {
+			fs.Var(boolFlag{v}, s.flag, usage)
+		} else {
+			fs.StringVar(v, s.flag, "", usage)
+		}
 	}
 	file := fs.String("config", os.Getenv("FENGQIAO_CONFIG"), "configuration file of FENGQIAO_NAME=value lines (env FENGQIAO_CONFIG)")
 	if err := fs.Parse(args); err != nil {
@@ -204,3 +211,16 @@ func ensureSecret(dir, name string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// boolFlag lets "--tls" stand for "--tls=true" while keeping the value as
+// text so that an unset flag can be told from an explicit false.
+type boolFlag struct{ v *string }
+
+func (b boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return *b.v
+}
+func (b boolFlag) Set(s string) error { *b.v = s; return nil }
+func (b boolFlag) IsBoolFlag() bool   { return true }

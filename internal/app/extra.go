@@ -10,4 +10,6 @@ func (a *App) routes(mux *http.ServeMux) {
 	a.routesAudit(mux)
 	a.routesAPI(mux)
 	a.routesOps(mux)
+	a.routesFilesNotify(mux)
+	a.routesPerson(mux)
 }

@@ -37,8 +37,11 @@ type HTTP struct {
 // ClientIP returns the caller's address.
 func (h *HTTP) ClientIP(r *http.Request) string {
 	if h.TrustProxy {
-		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
-			ip := strings.TrimSpace(strings.Split(xf, ",")[0])
+		// The rightmost entry is the one our own proxy appended; entries to
+		// its left come from the client and may be forged.
+		if xf := r.Header.Values("X-Forwarded-For"); len(xf) > 0 {
+			parts := strings.Split(xf[len(xf)-1], ",")
+			ip := strings.TrimSpace(parts[len(parts)-1])
 			if net.ParseIP(ip) != nil {
 				return ip
 			}

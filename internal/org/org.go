@@ -68,8 +68,8 @@ func KindName(k Kind) string {
 var allowedParents = map[Kind][]Kind{
 	Ministry:       {},
 	Province:       {Ministry, ""},
-	City:           {Province},
-	County:         {City, Province},
+	City:           {Province, ""},
+	County:         {City, Province, ""},
 	Office:         {County},
 	Village:        {Office},
 	Cluster:        {County},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"hash/fnv"
 	"fmt"
 	"io/fs"
 	"path"
@@ -10,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // Migrations are owned by the package whose tables they create: each
@@ -89,10 +91,25 @@ func (db *DB) provider() (*goose.Provider, error) {
 		return nil, err
 	}
 	d := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true), goose.WithDisableGlobalRegistry(true)}
 	if db.Engine == Postgres {
 		d = goose.DialectPostgres
+		// Several app nodes may start together: an advisory lock lets one migrate.
+		// The lock is per schema, so separate schemas (tests, tenants)
+		// do not wait for each other.
+		var schema string
+		if err := db.w.QueryRow(`SELECT current_schema()`).Scan(&schema); err != nil {
+			return nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte(schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lock.DefaultLockID^int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(d, db.w, fsys, goose.WithAllowOutofOrder(true), goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(d, db.w, fsys, opts...)
 }
 
 // Migrate applies all pending migrations and returns how many it applied.
