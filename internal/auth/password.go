@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -20,8 +21,20 @@ type Argon2Params struct {
 	KeyLen  uint32
 }
 
-// DefaultArgon2 follows RFC 9106's second recommended option (64 MiB, t=3).
-var DefaultArgon2 = Argon2Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32}
+// DefaultArgon2 is OWASP's Password Storage Cheat Sheet setting for
+// argon2id (19 MiB, t=2, p=1): strong, yet a province-wide login rush does
+// not exhaust memory. Hashes made with other parameters are re-hashed at
+// the next successful login.
+var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32}
+
+// hashSlots bounds concurrent hashing so memory stays at cores × Memory.
+var hashSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+func idKey(pw, salt []byte, p Argon2Params) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+}
 
 // HashPassword returns a PHC string $argon2id$v=19$m=…,t=…,p=…$salt$hash.
 func HashPassword(pw string, p Argon2Params) (string, error) {
@@ -29,7 +42,7 @@ func HashPassword(pw string, p Argon2Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	key := idKey([]byte(pw), salt, p)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -67,7 +80,7 @@ func CheckPassword(pw, h string, current Argon2Params) (ok, rehash bool) {
 	if err != nil {
 		return false, false
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	got := idKey([]byte(pw), salt, p)
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	return ok, ok && p != current
 }
