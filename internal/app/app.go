@@ -13,6 +13,8 @@ import (
 
 	"fengqiao/internal/auth"
 	"fengqiao/internal/home"
+	"fengqiao/internal/jobs"
+	"fengqiao/internal/ops"
 	"fengqiao/internal/org"
 	"fengqiao/internal/person"
 	"fengqiao/internal/store"
@@ -21,14 +23,16 @@ import (
 
 // App is the wired program.
 type App struct {
-	Cfg    Config
-	Log    *slog.Logger
-	DB     *store.DB
-	Orgs   *org.Store
-	Auth   *auth.Service
-	Crypto *person.Crypto
-	Web    *web.Renderer
-	AuthH  *auth.HTTP
+	Cfg     Config
+	Log     *slog.Logger
+	DB      *store.DB
+	Orgs    *org.Store
+	Auth    *auth.Service
+	Crypto  *person.Crypto
+	Web     *web.Renderer
+	AuthH   *auth.HTTP
+	Metrics *ops.Metrics
+	Jobs    *jobs.Runner
 }
 
 // NewLogger returns the JSON logger at the configured level.
@@ -82,6 +86,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.AuthH = &auth.HTTP{Svc: a.Auth, R: a.Web, Secure: cfg.BehindTLS, TrustProxy: cfg.TrustProxy, Issuer: cfg.SiteName}
+	a.Metrics = a.newMetrics()
+	a.Jobs = a.newJobs()
 	return a, nil
 }
 
@@ -127,7 +133,7 @@ func (a *App) Handler() http.Handler {
 	h = cop.Handler(h)
 	h = web.SecurityHeaders(a.Cfg.BehindTLS)(h)
 	h = web.Recover(a.Web, a.Log)(h)
-	h = a.wrapMetrics(h)
+	h = a.Metrics.Middleware(ops.RouteOf(mux))(h)
 	h = web.AccessLog(a.Log)(h)
 	h = web.RequestID(h)
 	return h

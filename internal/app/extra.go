@@ -12,4 +12,5 @@ func (a *App) routes(mux *http.ServeMux) {
 	a.routesOps(mux)
 	a.routesFilesNotify(mux)
 	a.routesPerson(mux)
+	a.routesMediation(mux)
 }
