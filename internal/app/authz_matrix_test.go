@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +29,7 @@ import (
 	"fengqiao/internal/demo"
 	"fengqiao/internal/org"
 	"fengqiao/internal/person"
+	"fengqiao/internal/person/leakscan"
 	"fengqiao/internal/store"
 	"fengqiao/internal/store/storetest"
 )
@@ -173,7 +177,8 @@ func runMatrix(t *testing.T, e store.Engine) {
 	}
 	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: dataDir, DatabaseURL: sc.URL, SiteName: "枫桥", AuditDays: 190,
 		ShutdownWait: time.Second, DBMaxOpen: 8, Node: "matrix", CustomDir: t.TempDir()}
-	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	var logs syncBuffer
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +211,15 @@ func runMatrix(t *testing.T, e store.Engine) {
 	p, err := ps.Create(ctx, osc, person.Input{OrgID: in.officeID, Kind: person.Natural, Name: "泄漏检测人", IDNumber: "11010519491231002X", Phone: "13800138000"})
 	must(err)
 	in.personID = p.ID
+	var jiangbeiID int64
+	must(q.QueryRow(ctx, `SELECT id FROM orgs WHERE name = '江北街道司法所'`).Scan(&jiangbeiID))
+	jsc, err := a.Orgs.ScopeOf(ctx, jiangbeiID)
+	must(err)
+	own, err := ps.Create(ctx, jsc, person.Input{OrgID: jiangbeiID, Kind: person.Natural, Name: "本所当事人", IDNumber: "511902198001011238", Phone: "13912345678"})
+	must(err)
+	var mine outside // the county's own records: visible, but masked
+	mine.officeID, mine.personID, mine.userID, mine.tokenID = jiangbeiID, own.ID, 0, 0
+	must(q.QueryRow(ctx, `SELECT id FROM users WHERE username = 'jiangbei.staff'`).Scan(&mine.userID))
 	enyang, err := a.Auth.LoadPrincipal(ctx, in.userID)
 	must(err)
 	enyang = auth.NewPrincipalForTest(enyang.UserID, enyang.OrgID, enyang.Jurisdiction(), auth.PermAPIToken)
@@ -250,6 +264,7 @@ func runMatrix(t *testing.T, e store.Engine) {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			requests++
+			scanLeak(t, r, acc, resp.Header, b)
 			if resp.StatusCode >= 500 {
 				t.Errorf("%s %s as %s: status %d", r.Method, r.Path, acc, resp.StatusCode)
 			}
@@ -259,6 +274,31 @@ func runMatrix(t *testing.T, e store.Engine) {
 				}
 			}
 		}
+	}
+	// Own records: every page and export shows personal data masked.
+	for _, acc := range accounts {
+		cookie := loginCookie(t, client, ts.URL, acc)
+		for _, r := range routes {
+			if r.Method != "GET" || strings.HasPrefix(r.Path, "/static/") {
+				continue
+			}
+			req, _ := http.NewRequest("GET", ts.URL+mine.fill(r.Path), nil)
+			req.AddCookie(cookie)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			requests++
+			scanLeak(t, r, acc, resp.Header, b)
+			if resp.StatusCode >= 500 {
+				t.Errorf("GET %s (own records) as %s: status %d", r.Path, acc, resp.StatusCode)
+			}
+		}
+	}
+	if f := leakscan.Scan(logs.Bytes()); len(f) > 0 {
+		t.Errorf("personal data in the logs: %v", f)
 	}
 	if after := fingerprint(t, a.DB, enyangPath); after != before {
 		t.Errorf("WRITE LEAK: the neighbour county's orgs, users or persons changed during the matrix")
@@ -285,6 +325,61 @@ func runMatrix(t *testing.T, e store.Engine) {
 			}
 		}
 	}
+}
+
+// scanLeak fails on a full ID number or mobile number in a response,
+// except the explicit, audited reveal.
+func scanLeak(t *testing.T, r route, acc string, h http.Header, body []byte) {
+	t.Helper()
+	if strings.Contains(r.Path, "/reveal") {
+		return
+	}
+	var hb strings.Builder
+	for k, v := range h {
+		hb.WriteString(k + ": " + strings.Join(v, ",") + "\n")
+	}
+	for _, part := range [][]byte{[]byte(hb.String()), body, xlsxText(body)} {
+		if f := leakscan.Scan(part); len(f) > 0 {
+			t.Errorf("PERSONAL DATA: %s %s as %s: %v", r.Method, r.Path, acc, f)
+			return
+		}
+	}
+}
+
+// xlsxText returns the shared strings and sheet XML of an .xlsx body so
+// exports are scanned too (they are zip files).
+func xlsxText(b []byte) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil
+	}
+	var out bytes.Buffer
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, ".xml") {
+			rc, err := f.Open()
+			if err == nil {
+				_, _ = io.Copy(&out, io.LimitReader(rc, 50<<20))
+				rc.Close()
+			}
+		}
+	}
+	return out.Bytes()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.b.Bytes()...)
 }
 
 // isBusinessRoute: pages and API of the person registry and business lines.

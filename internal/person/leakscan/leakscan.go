@@ -37,6 +37,12 @@ func Scan(b []byte) []Finding {
 			j++
 		}
 		run := j - i
+		// Digits glued to ASCII letters are part of a longer token (a hex
+		// request id, a hash), not a number a person would write.
+		if (i > 0 && isLetter(b[i-1])) || (j < len(b) && isLetter(b[j]) && b[j] != 'X' && b[j] != 'x') {
+			i = j
+			continue
+		}
 		switch {
 		case run == 18 || (run == 17 && j < len(b) && (b[j] == 'X' || b[j] == 'x') && (j+1 == len(b) || !isDigit(b[j+1]))):
 			end := i + 18
@@ -52,3 +58,5 @@ func Scan(b []byte) []Finding {
 	}
 	return out
 }
+
+func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }

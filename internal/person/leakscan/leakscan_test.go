@@ -67,3 +67,14 @@ func TestRandomBadCheckDigitsIgnored(t *testing.T) {
 		t.Fatalf("%d false positives, first %+v", len(f), f[0])
 	}
 }
+
+func TestDigitsInsideTokensIgnored(t *testing.T) {
+	for _, s := range []string{"X-Request-Id: 9edcd11571f369a0eb01", "a16627222722b", "sha=ab13812345678cd"} {
+		if f := Scan([]byte(s)); len(f) != 0 {
+			t.Errorf("%q: %v", s, f)
+		}
+	}
+	if f := Scan([]byte("电话13812345678。")); len(f) != 1 {
+		t.Errorf("a number next to Chinese text must still be found: %v", f)
+	}
+}
