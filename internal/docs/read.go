@@ -161,7 +161,10 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	t := &Table{}
-	for n := 1; ; n++ {
+	// encoding/csv skips blank lines, which spreadsheets show as rows: track
+	// line numbers so Row is the row number the user sees.
+	row, prevEnd := 0, 0
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -173,7 +176,11 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 			}
 			return nil, fileErr("CSV 格式错误")
 		}
-		if err := t.addRecord(n, rec, lim); err != nil {
+		start, _ := cr.FieldPos(0)
+		row += 1 + max(start-prevEnd-1, 0)
+		last, _ := cr.FieldPos(len(rec) - 1)
+		prevEnd = last + strings.Count(rec[len(rec)-1], "\n")
+		if err := t.addRecord(row, rec, lim); err != nil {
 			return nil, err
 		}
 	}

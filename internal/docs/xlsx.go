@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -207,7 +208,10 @@ func ContentDisposition(filename string) string {
 // Attach sets the headers of a file download of the given content type.
 func Attach(w http.ResponseWriter, filename, contentType string) {
 	if contentType == "" {
-		contentType = mime.TypeByExtension(filename[strings.LastIndex(filename, ".")+1:])
+		contentType = mime.TypeByExtension(path.Ext(filename))
+	}
+	if contentType == "" {
+		contentType = "application/octet-stream"
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Disposition", ContentDisposition(filename))
@@ -216,12 +220,28 @@ func Attach(w http.ResponseWriter, filename, contentType string) {
 }
 
 // ServeXLSX streams an export to the browser as filename (".xlsx" is added
-// when missing). Errors after the first byte cannot change the status; they
-// are returned for logging.
+// when missing). The download headers are set at the first byte written, and
+// the workbook is only written once rows has emitted everything, so when
+// rows fails nothing has been sent and the caller can still answer with an
+// error page. An error while writing the body is returned for logging.
 func ServeXLSX(w http.ResponseWriter, filename string, sh Sheet, rows func(emit EmitFunc) error) error {
 	if !strings.HasSuffix(strings.ToLower(filename), ".xlsx") {
 		filename += ".xlsx"
 	}
-	Attach(w, filename, XLSXContentType)
-	return WriteXLSX(w, sh, rows)
+	return WriteXLSX(&lazyAttach{w: w, filename: filename, contentType: XLSXContentType}, sh, rows)
+}
+
+// lazyAttach sets the download headers just before the first body byte.
+type lazyAttach struct {
+	w                     http.ResponseWriter
+	filename, contentType string
+	started               bool
+}
+
+func (l *lazyAttach) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		Attach(l.w, l.filename, l.contentType)
+	}
+	return l.w.Write(p)
 }

@@ -105,6 +105,15 @@ func TestServeXLSXChineseFileName(t *testing.T) {
 	if _, err := excelize.OpenReader(rec.Body); err != nil {
 		t.Errorf("body is not an xlsx: %v", err)
 	}
+	// A failing export sends nothing, so the handler can still show an error.
+	rec = httptest.NewRecorder()
+	boom := errors.New("query failed")
+	if err := docs.ServeXLSX(rec, "台账", ledger, func(docs.EmitFunc) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	if rec.Body.Len() != 0 || rec.Header().Get("Content-Disposition") != "" {
+		t.Errorf("failed export wrote %d bytes, headers %v", rec.Body.Len(), rec.Header())
+	}
 	// Quotes, separators and control characters cannot break the header.
 	if cd := docs.ContentDisposition("a\"b;c\r\n.xlsx"); strings.ContainsAny(cd, "\r\n") || strings.Count(cd, `"`) != 2 {
 		t.Errorf("unsafe header %q", cd)

@@ -196,12 +196,16 @@ func TestQueryBothEngines(t *testing.T) {
 		index(t, db, doc{"case", 2, a, "离婚纠纷（离职后）", nil})
 		got, total = query(f.scA, nil, "离婚", 0, 0)
 		check("after reindex", got, total, []string{"case:2/1", "case:1/1", "case:9/0"}, 3)
+		got, total = query(f.scA, nil, "补偿", 0, 0)
+		check("old text gone after reindex", got, total, []string{}, 0)
 		if err := db.Tx(ctx, func(tx *store.Tx) error { return search.Remove(ctx, tx, "case", 1) }); err != nil {
 			t.Fatal(err)
 		}
 		index(t, db, doc{"case", 9, b, "邻里纠纷", []string{"双方因离婚后子女抚养发生争执"}})
 		got, total = query(f.scA, nil, "离婚", 0, 0)
 		check("after remove and move", got, total, []string{"case:2/1"}, 1)
+		got, total = query(f.scA, nil, "协议", 0, 0)
+		check("removed document gone", got, total, []string{}, 0)
 		got, total = query(f.scB, nil, "离婚", 0, 0)
 		check("moved into B", got, total, []string{"case:8/1", "case:9/0"}, 2)
 	})
