@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"fengqiao/internal/auth"
+	"fengqiao/internal/files"
 	"fengqiao/internal/home"
 	"fengqiao/internal/jobs"
+	"fengqiao/internal/notify"
 	"fengqiao/internal/ops"
 	"fengqiao/internal/org"
 	"fengqiao/internal/person"
@@ -33,6 +35,8 @@ type App struct {
 	AuthH   *auth.HTTP
 	Metrics *ops.Metrics
 	Jobs    *jobs.Runner
+	Files   *files.Service
+	Notify  *notify.Service
 }
 
 // NewLogger returns the JSON logger at the configured level.
@@ -88,6 +92,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.AuthH = &auth.HTTP{Svc: a.Auth, R: a.Web, Secure: cfg.BehindTLS, TrustProxy: cfg.TrustProxy, Issuer: cfg.SiteName}
 	a.Metrics = a.newMetrics()
 	a.Jobs = a.newJobs()
+	if err := a.openFilesNotify(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("attachments: %w", err)
+	}
 	return a, nil
 }
 

@@ -32,6 +32,8 @@ type Config struct {
 	ShutdownWait time.Duration // FENGQIAO_SHUTDOWN_TIMEOUT
 	DBMaxOpen    int           // FENGQIAO_DB_MAX_OPEN
 	Node         string        // FENGQIAO_NODE: name of this app node (job leases, logs)
+	FilesBackend string        // FENGQIAO_FILES_BACKEND: db | dir
+	FilesMaxMB   int           // FENGQIAO_FILES_MAX_MB
 }
 
 // AuditRetentionFloor is six months: Cybersecurity Law (as amended 2025)
@@ -75,6 +77,21 @@ var settings = []setting{
 		return err
 	}},
 	{"FENGQIAO_NODE", "node", "", "this node's name (default: host name)", func(c *Config, v string) error { c.Node = v; return nil }},
+	{"FENGQIAO_FILES_BACKEND", "files-backend", "db", "where attachments are kept: db (in the database; every node sees them) or dir (<data>/files, one host or a shared disk)", func(c *Config, v string) error {
+		if v != "db" && v != "dir" {
+			return errors.New("must be db or dir")
+		}
+		c.FilesBackend = v
+		return nil
+	}},
+	{"FENGQIAO_FILES_MAX_MB", "files-max-mb", "20", "largest attachment in MiB", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return errors.New("must be a whole number from 1 to 1024")
+		}
+		c.FilesMaxMB = n
+		return nil
+	}},
 }
 
 func boolSetter(f func(*Config, bool)) func(*Config, string) error {

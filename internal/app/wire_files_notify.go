@@ -4,75 +4,33 @@ import (
 	"encoding/base64"
 	"net/http"
 	"path/filepath"
-	"sync"
 
 	"fengqiao/internal/files"
 	"fengqiao/internal/notify"
 	"fengqiao/internal/person"
 )
 
-// filesNotify holds the per-App attachment and notification services
-// (App's fields belong to app.go); business lines reach them through
-// a.FilesService() and a.NotifyService().
-type filesNotify struct {
-	files  *files.Service
-	notify *notify.Service
-	err    error
-	jobsOn bool // webhook handler registered on a.Jobs
-}
-
-var (
-	fnMu     sync.Mutex
-	fnStates = map[*App]*filesNotify{}
-)
-
-func (a *App) filesNotify() *filesNotify {
-	fnMu.Lock()
-	defer fnMu.Unlock()
-	st := fnStates[a]
-	if st == nil {
-		st = &filesNotify{notify: &notify.Service{DB: a.DB, Sealer: webhookSealer{a.Crypto}}}
-		// Attachments in the database: every node of a PostgreSQL
-		// deployment sees them without a shared disk. Directory storage
-		// (files.StorageDir, Dir below) is a configuration choice to add.
-		st.files, st.err = files.New(a.DB, files.Config{Backend: files.StorageDB, Dir: filepath.Join(a.Cfg.DataDir, "files")})
-		fnStates[a] = st
+// openFilesNotify builds the attachment and notification services and
+// registers webhook delivery on the job runner (before it starts).
+func (a *App) openFilesNotify() error {
+	a.Notify = &notify.Service{DB: a.DB, Sealer: webhookSealer{a.Crypto}}
+	a.Notify.RegisterJobs(a.Jobs)
+	backend, maxMB := a.Cfg.FilesBackend, a.Cfg.FilesMaxMB
+	if backend == "" { // configs built in code (tests) fall back to the defaults
+		backend = files.StorageDB
 	}
-	return st
-}
-
-// FilesService is the attachment store for business lines.
-func (a *App) FilesService() *files.Service { return a.filesNotify().files }
-
-// NotifyService is the inbox and webhook service.
-func (a *App) NotifyService() *notify.Service { return a.filesNotify().notify }
-
-// registerNotifyJobs adds the webhook delivery handler to the job runner
-// once per App; Handler (and so this) runs before Serve starts the runner.
-func (a *App) registerNotifyJobs(st *filesNotify) {
-	fnMu.Lock()
-	defer fnMu.Unlock()
-	if st.jobsOn || a.Jobs == nil {
-		return
+	if maxMB <= 0 {
+		maxMB = 20
 	}
-	defer func() {
-		if p := recover(); p != nil { // runner already running: deliveries wait for a restart
-			a.Log.Error("webhook deliveries not registered", "err", p)
-		}
-	}()
-	st.notify.RegisterJobs(a.Jobs)
-	st.jobsOn = true
+	fs, err := files.New(a.DB, files.Config{Backend: backend, Dir: filepath.Join(a.Cfg.DataDir, "files"),
+		MaxSize: int64(maxMB) << 20})
+	a.Files = fs
+	return err
 }
 
 func (a *App) routesFilesNotify(mux *http.ServeMux) {
-	st := a.filesNotify()
-	a.registerNotifyJobs(st)
-	if st.err != nil {
-		a.Log.Error("attachments disabled", "err", st.err)
-	} else {
-		(&files.Handler{Auth: a.AuthH, Files: st.files, Log: a.Log}).Routes(mux)
-	}
-	(&notify.Handler{Auth: a.AuthH, Notify: st.notify, Orgs: a.Orgs, Log: a.Log}).Routes(mux)
+	(&files.Handler{Auth: a.AuthH, Files: a.Files, Log: a.Log}).Routes(mux)
+	(&notify.Handler{Auth: a.AuthH, Notify: a.Notify, Orgs: a.Orgs, Log: a.Log}).Routes(mux)
 }
 
 // webhookSealer keeps webhook signing secrets under the field-encryption key.

@@ -8,6 +8,8 @@ import (
 // actionNames are the Chinese labels of every action recorded in the code.
 // A test greps the source tree for `Action: "…"` and fails on any missing.
 var actionNames = map[string]string{
+	"file.upload": "上传附件", "file.download": "下载附件", "file.delete": "删除附件",
+	"webhook.create": "新建消息推送接口", "webhook.enable": "启用消息推送接口", "webhook.disable": "停用消息推送接口", "webhook.test": "发送测试推送",
 	"auth.login":       "登录",
 	"auth.password_ok": "密码验证通过(待动态码)",
 	"auth.lock":        "账号锁定",
@@ -58,7 +60,7 @@ var groupNames = map[string]string{
 	"person": "人员", "audit": "审计", "security": "安全管理", "settings": "系统设置", "demo": "演示数据",
 	"mediation": "人民调解", "correction": "社区矫正", "resettlement": "安置帮教", "legalaid": "法律援助",
 	"publicity": "普法宣传", "review": "合法性审查", "inspection": "行政执法监督", "office": "司法所建设",
-	"evaluation": "考核评估", "reporting": "统计报表",
+	"evaluation": "考核评估", "reporting": "统计报表", "file": "附件", "webhook": "消息推送", "case": "案件",
 }
 
 var verbNames = map[string]string{

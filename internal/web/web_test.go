@@ -325,3 +325,26 @@ func TestViewerAllowed(t *testing.T) {
 		t.Error("anonymous viewer not nil")
 	}
 }
+
+func TestBadges(t *testing.T) {
+	RegisterBadge(func(r *http.Request) (string, int, string) {
+		if ViewerFrom(r.Context()).Allowed("inbox.view") {
+			return "消息", 3, "/inbox"
+		}
+		return "", 0, ""
+	})
+	r := newRenderer(t, Options{})
+	w := httptest.NewRecorder()
+	r.Render(w, get("/orgs", viewer("inbox.view")), http.StatusOK, "demo/list.html", &Page{Data: []string{}})
+	mustContain(t, w.Body.String(), `<a class="topbadge" href="/inbox">消息 <span class="badge badge-danger">3</span></a>`)
+	checkCSPClean(t, w.Body.String())
+	// Hidden without the permission, and not computed for htmx partials.
+	w = httptest.NewRecorder()
+	r.Render(w, get("/orgs", viewer()), http.StatusOK, "demo/list.html", &Page{Data: []string{}})
+	mustNotContain(t, w.Body.String(), "topbadge")
+	w = httptest.NewRecorder()
+	req := get("/orgs", viewer("inbox.view"))
+	req.Header.Set("HX-Request", "true")
+	r.Render(w, req, http.StatusOK, "demo/list.html", &Page{Data: []string{}})
+	mustNotContain(t, w.Body.String(), "topbadge")
+}
