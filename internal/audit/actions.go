@@ -8,6 +8,7 @@ import (
 // actionNames are the Chinese labels of every action recorded in the code.
 // A test greps the source tree for `Action: "…"` and fails on any missing.
 var actionNames = map[string]string{
+	"person.export": "导出当事人名单",
 	"file.upload": "上传附件", "file.download": "下载附件", "file.delete": "删除附件",
 	"webhook.create": "新建消息推送接口", "webhook.enable": "启用消息推送接口", "webhook.disable": "停用消息推送接口", "webhook.test": "发送测试推送",
 	"auth.login":       "登录",

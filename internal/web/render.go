@@ -61,7 +61,9 @@ func (p *Page) Path() string {
 func (p *Page) LangURL(lang string) string {
 	next := "/"
 	if p != nil && p.Req != nil && p.Req.Method == http.MethodGet {
-		next = p.Req.URL.RequestURI()
+		// The path only: a query string may hold what the user searched for
+		// (a name, an ID number) and would be repeated into every page.
+		next = p.Req.URL.EscapedPath()
 	}
 	return "/lang?" + url.Values{"to": {lang}, "next": {next}}.Encode()
 }

@@ -1,6 +1,9 @@
 package web
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Viewer is who is looking at a page. The auth middleware puts it in the request context.
 type Viewer struct {
@@ -21,7 +24,16 @@ func (v *Viewer) Allowed(perm string) bool {
 	if perm == "" {
 		return true
 	}
-	return v.Can != nil && v.Can(perm)
+	if v.Can == nil {
+		return false
+	}
+	// "a|b" means any one of them (a page several lines open).
+	for _, one := range strings.Split(perm, "|") {
+		if v.Can(one) {
+			return true
+		}
+	}
+	return false
 }
 
 // Name is what the layout shows: the display name, else the username.

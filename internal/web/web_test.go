@@ -348,3 +348,10 @@ func TestBadges(t *testing.T) {
 	r.Render(w, req, http.StatusOK, "demo/list.html", &Page{Data: []string{}})
 	mustNotContain(t, w.Body.String(), "topbadge")
 }
+
+func TestViewerAllowedAnyOf(t *testing.T) {
+	v := &Viewer{Can: func(p string) bool { return p == "correction.view" }}
+	if !v.Allowed("mediation.view|correction.view") || v.Allowed("mediation.view|legalaid.view") {
+		t.Fatal("a|b must mean any one of them")
+	}
+}
