@@ -102,6 +102,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/users/{id}/password", um(h.userPassword))
 	mux.HandleFunc("POST /admin/users/{id}/unlock", unlock(h.userUnlock))
 	mux.HandleFunc("POST /admin/users/{id}/2fa/reset", unlock(h.userResetTOTP))
+	mux.HandleFunc("POST /admin/users/{id}/roles", a.Require(auth.PermRoleManage, h.userRoles))
 
 	rm := func(f http.HandlerFunc) http.HandlerFunc { return a.Require(auth.PermRoleManage, f) }
 	mux.HandleFunc("GET /admin/roles", rm(h.rolesPage))

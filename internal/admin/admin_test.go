@@ -208,7 +208,7 @@ func TestCreateOfficeValidation(t *testing.T) {
 		want(t, f.do(c, "GET", "/admin/orgs/new?parent="+id(f.county), nil), 200, `value="office"`, `value="cluster"`)
 		n := f.countOrgs()
 		form := url.Values{"parent_id": {id(f.county)}, "kind": {"office"}, "name": {"清江镇司法所"}, "division_code": {"51190200"}}
-		want(t, f.do(c, "POST", "/admin/orgs/new", form), 422, `id="e-division_code"`, "行政区划代码应为6位(省、市、县)、9位(乡镇街道)或12位(村、社区)数字", `value="清江镇司法所"`)
+		want(t, f.do(c, "POST", "/admin/orgs/new", form), 422, `id="e-division_code"`, "司法所的行政区划代码应为9位数字(现为8位)", `value="清江镇司法所"`)
 		form.Set("division_code", "511903002")
 		want(t, f.do(c, "POST", "/admin/orgs/new", form), 422, `id="e-division_code"`, "不在上级 巴州区司法局(511902)之下")
 		form.Set("kind", "village")
@@ -279,7 +279,7 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 			"511903,,司法所,越权司法所,511903009,,,,", // row 5: the neighbour county
 		)
 		b := want(t, f.upload(c, "org.csv", file), 422, "文件中有 2 处错误，未导入任何数据")
-		if !regexp.MustCompile(`<td class="num">3</td><td class="col">E 行政区划代码</td><td>村\(社区\)行政区划代码应为12位|<td class="num">3</td><td class="col">E 行政区划代码</td><td>行政区划代码应为6位`).MatchString(b) {
+		if !regexp.MustCompile(`<td class="num">3</td><td class="col">E 行政区划代码</td><td>村\(社区\)的行政区划代码应为12位数字\(现为11位\)|<td class="num">3</td><td class="col">E 行政区划代码</td><td>行政区划代码应为6位`).MatchString(b) {
 			t.Fatalf("row 3 column E error missing:\n%s", b)
 		}
 		if !strings.Contains(b, `<td class="num">5</td><td class="col">A 上级行政区划代码</td><td>找不到上级机构“511903”`) {
@@ -443,6 +443,20 @@ func TestUserFlows(t *testing.T) {
 		}
 		// The security admin sees users but may not create them.
 		want(t, f.do(s, "GET", "/admin/users/new", nil), 403)
+		// The security admin assigns roles, including an administrator role;
+		// the system admin may not, and triad mixes are refused.
+		want(t, f.do(s, "GET", lp, nil), 200, "分配角色", `value="auditadmin"`)
+		want(t, f.do(c, "POST", lp+"/roles", url.Values{"roles": {"auditadmin"}}), 403)
+		want(t, f.do(s, "POST", lp+"/roles", url.Values{"roles": {"auditadmin", "office_staff"}}), 422, "三权分立")
+		if rec := f.do(s, "POST", lp+"/roles", url.Values{"roles": {"auditadmin"}}); rec.Code != 303 {
+			t.Fatalf("grant auditadmin: %d %s", rec.Code, body(rec))
+		}
+		if u, _ := f.svc.GetUser(ctx, org.System(), f.staff.ID); len(u.Roles) != 1 || u.Roles[0] != "auditadmin" {
+			t.Fatalf("roles after grant: %v", u.Roles)
+		}
+		if rec := f.do(s, "POST", lp+"/roles", url.Values{"roles": {"office_staff"}}); rec.Code != 303 {
+			t.Fatalf("restore roles: %d", rec.Code)
+		}
 
 		// Reset password: policy enforced, then must change at next login.
 		want(t, f.do(c, "POST", lp+"/password", url.Values{"password": {"abc"}, "password2": {"abc"}}), 422, `id="e-password"`)

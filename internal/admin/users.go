@@ -121,6 +121,9 @@ type userDetailData struct {
 	Self      bool
 	CanManage bool
 	CanUnlock bool
+	CanRoles  bool        // security administrator: may set roles, including administrator roles
+	AllRoles  []auth.Role // offered to CanRoles
+	Held      map[string]bool
 	Policy    auth.Policy
 	Now       time.Time
 }
@@ -147,7 +150,11 @@ func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, statu
 	}
 	now := h.Auth.Svc.Now()
 	d := userDetailData{User: u, Now: now, Locked: u.Locked(now), Self: u.ID == p.UserID, Policy: pol,
-		CanManage: p.Can(auth.PermUserManage), CanUnlock: p.Can(auth.PermUserUnlock)}
+		CanManage: p.Can(auth.PermUserManage), CanUnlock: p.Can(auth.PermUserUnlock),
+		CanRoles: p.Can(auth.PermRoleManage) && u.ID != p.UserID, AllRoles: roles, Held: map[string]bool{}}
+	for _, c := range u.Roles {
+		d.Held[c] = true
+	}
 	for _, x := range roles {
 		for _, c := range u.Roles {
 			if c == x.Code {
@@ -367,4 +374,10 @@ func (h *Handler) userPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.Auth.Svc.ResetPassword(r.Context(), me(r), u.ID, pw)
 	}, "已重置密码：请把临时密码告知本人，下次登录须修改")
+}
+
+func (h *Handler) userRoles(w http.ResponseWriter, r *http.Request) {
+	h.userAction(w, r, func(u auth.User) error {
+		return h.Auth.Svc.SetUserRoles(r.Context(), me(r), u.ID, r.PostForm["roles"])
+	}, "角色已更新")
 }

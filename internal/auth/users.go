@@ -555,3 +555,34 @@ func (s *Service) FindUserID(ctx context.Context, username string) (int64, error
 	}
 	return id, err
 }
+
+// SetUserRoles replaces a user's roles. It is the security
+// administrator's task (role.manage): the one place where administrator
+// roles can be handed out, since the system administrator who creates
+// accounts may not grant them.
+func (s *Service) SetUserRoles(ctx context.Context, actor *Principal, id int64, roles []string) error {
+	if !actor.Can(PermRoleManage) {
+		return &ForbiddenError{"需要“角色与权限”权限"}
+	}
+	if actor.UserID == id {
+		return &FieldError{"roles", "不能修改自己的角色"}
+	}
+	sc := managerScope(actor)
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		cur, err := s.getUser(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkRoles(ctx, tx, actor, roles); err != nil {
+			return err
+		}
+		if err := s.setRoles(ctx, tx, id, roles); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET updated_at = ? WHERE id = ?`, s.now(), id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "user.roles", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), OrgID: cur.OrgID,
+			Detail: fmt.Sprintf("roles %s -> %s", strings.Join(cur.Roles, ","), strings.Join(dedupe(roles), ","))})
+	})
+}

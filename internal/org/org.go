@@ -240,8 +240,10 @@ func (s *Store) List(ctx context.Context, sc Scope, f Filter) ([]Org, int, error
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
+	// Division codes are hierarchical (GB/T 2260), so they order a listing
+	// the way people read it; nodes without a code follow, by depth.
 	q := `SELECT ` + cols + `, (SELECT count(*) FROM orgs c WHERE c.parent_id = o.id) FROM orgs o WHERE ` + where +
-		` ORDER BY o.path LIMIT ? OFFSET ?`
+		` ORDER BY CASE WHEN o.division_code = '' THEN 1 ELSE 0 END, o.division_code, o.depth, o.sort, o.id LIMIT ? OFFSET ?`
 	out, err := s.list(ctx, q, append(args, f.Limit, f.Offset), true)
 	return out, total, err
 }
@@ -341,6 +343,10 @@ func ValidDivisionCode(k Kind, code string) error {
 			return errors.New("行政区划代码必填")
 		}
 		return nil
+	}
+	want := map[Kind]int{Province: 6, City: 6, County: 6, Office: 9, Village: 12}[k]
+	if want != 0 && len(code) != want && isDigits(code) {
+		return fmt.Errorf("%s的行政区划代码应为%d位数字(现为%d位)", KindName(k), want, len(code))
 	}
 	if !divisionRe.MatchString(code) {
 		return errors.New("行政区划代码应为6位(省、市、县)、9位(乡镇街道)或12位(村、社区)数字")
@@ -623,4 +629,13 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
