@@ -190,11 +190,11 @@ const recordCols = `id, kind, payload, run_at, attempts, max_attempts, COALESCE(
 
 func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	var r Record
-	var runAt, leaseUntil, doneAt, deadAt, created, updated anyTime
+	var runAt, leaseUntil, doneAt, deadAt, created, updated store.Time
 	err := sc.Scan(&r.ID, &r.Kind, &r.Payload, &runAt, &r.Attempts, &r.MaxAttempts, &r.LeaseOwner, &leaseUntil,
 		&r.LastError, &doneAt, &deadAt, &r.DedupeKey, &created, &updated)
-	r.RunAt, r.LeaseUntil, r.DoneAt, r.DeadAt = runAt.t, leaseUntil.t, doneAt.t, deadAt.t
-	r.CreatedAt, r.UpdatedAt = created.t, updated.t
+	r.RunAt, r.LeaseUntil, r.DoneAt, r.DeadAt = runAt.T, leaseUntil.T, doneAt.T, deadAt.T
+	r.CreatedAt, r.UpdatedAt = created.T, updated.T
 	return r, err
 }
 
@@ -270,37 +270,6 @@ func Count(ctx context.Context, q store.Querier, now time.Time) (Counts, error) 
 		COALESCE(SUM(CASE WHEN done_at IS NOT NULL THEN 1 ELSE 0 END), 0)
 		FROM jobs`, now, now, now, now, now).Scan(&c.Ready, &c.Scheduled, &c.Running, &c.Dead, &c.Done)
 	return c, err
-}
-
-// anyTime scans a nullable timestamp that may arrive as time.Time (typed
-// columns) or text (SQLite expressions such as MIN(), which carry no
-// declared type).
-type anyTime struct{ t time.Time }
-
-func (a *anyTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		a.t = time.Time{}
-	case time.Time:
-		a.t = x
-	case string:
-		return a.parse(x)
-	case []byte:
-		return a.parse(string(x))
-	default:
-		return fmt.Errorf("jobs: cannot scan %T as time", v)
-	}
-	return nil
-}
-
-func (a *anyTime) parse(s string) error {
-	for _, layout := range []string{store.TimeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			a.t = t
-			return nil
-		}
-	}
-	return fmt.Errorf("jobs: cannot parse time %q", s)
 }
 
 // clip keeps error text bounded and valid UTF-8.

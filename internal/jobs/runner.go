@@ -313,11 +313,11 @@ func (r *Runner) nextDue(ctx context.Context, kinds []string) (time.Time, error)
 	for _, k := range kinds {
 		args = append(args, k)
 	}
-	var t anyTime
+	var t store.Time
 	err := r.db.Read().QueryRow(ctx, `SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > run_at
 		THEN lease_until ELSE run_at END) FROM jobs
 		WHERE done_at IS NULL AND dead_at IS NULL AND kind IN (`+store.InList(len(kinds))+`)`, args...).Scan(&t)
-	return t.t, err
+	return t.T, err
 }
 
 // claim leases the oldest claimable job in one statement. On PostgreSQL

@@ -68,12 +68,12 @@ func (r *Runner) schedule(ctx, jobCtx context.Context) {
 		if err == nil {
 			for rows.Next() {
 				var name string
-				var next anyTime
+				var next store.Time
 				if err = rows.Scan(&name, &next); err != nil {
 					break
 				}
 				if s := r.schedules[name]; s != nil {
-					list = append(list, due{s, next.t})
+					list = append(list, due{s, next.T})
 				}
 			}
 			if cerr := rows.Close(); err == nil {

@@ -311,11 +311,11 @@ func (s *Service) Inbox(ctx context.Context, userID int64, orgIDs []int64, perms
 	var out []Notification
 	for rows.Next() {
 		var n Notification
-		var read nullTime
+		var read store.Time
 		if err := rows.Scan(&n.ID, &n.OrgWide, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &read); err != nil {
 			return nil, 0, err
 		}
-		n.ReadAt = read.t
+		n.ReadAt = read.T
 		out = append(out, n)
 	}
 	return out, total, rows.Err()
@@ -397,34 +397,4 @@ func (s *Service) MarkAllRead(ctx context.Context, p *auth.Principal) error {
 			ON CONFLICT DO NOTHING`, append([]any{u, now}, args...)...)
 		return err
 	})
-}
-
-// nullTime scans a nullable timestamp (typed, or text from a SQLite
-// expression such as CASE, which has no declared type).
-type nullTime struct{ t time.Time }
-
-func (n *nullTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		n.t = time.Time{}
-	case time.Time:
-		n.t = x
-	case string:
-		return n.parse(x)
-	case []byte:
-		return n.parse(string(x))
-	default:
-		return fmt.Errorf("notify: cannot scan %T as time", v)
-	}
-	return nil
-}
-
-func (n *nullTime) parse(s string) error {
-	for _, layout := range []string{store.TimeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			n.t = t
-			return nil
-		}
-	}
-	return fmt.Errorf("notify: cannot parse time %q", s)
 }

@@ -272,12 +272,12 @@ func (s *Service) Deliveries(ctx context.Context, sc org.Scope, webhookID int64,
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
-		var at nullTime
+		var at store.Time
 		if err := rows.Scan(&d.ID, &d.WebhookID, &d.Event, &d.Payload, &d.Status, &d.Attempts, &d.ResponseCode, &d.LastError,
 			&d.CreatedAt, &at); err != nil {
 			return nil, err
 		}
-		d.DeliveredAt = at.t
+		d.DeliveredAt = at.T
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"hash/fnv"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"path"
 	"sort"
