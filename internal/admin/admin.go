@@ -6,7 +6,6 @@ package admin
 import (
 	"crypto/rand"
 	"embed"
-	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"fengqiao/internal/auth"
 	"fengqiao/internal/org"
-	"fengqiao/internal/store"
 	"fengqiao/internal/web"
 )
 
@@ -120,18 +118,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 // fail answers err: out of scope or missing → 404, refused → 403, else 500.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *auth.ForbiddenError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		h.Auth.R.Error(w, r, http.StatusNotFound, "")
-	case errors.As(err, &fe):
-		h.Auth.R.Error(w, r, http.StatusForbidden, "")
-	default:
-		h.Log.ErrorContext(r.Context(), "admin", "path", r.URL.Path, "err", err)
-		h.Auth.R.Error(w, r, http.StatusInternalServerError, "")
-	}
-}
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) { h.Auth.Fail(w, r, err) }
 
 // pathID reads {id}; a malformed id is a page that does not exist.
 func pathID(r *http.Request) (int64, bool) {

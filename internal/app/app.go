@@ -89,7 +89,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.AuthH = &auth.HTTP{Svc: a.Auth, R: a.Web, Secure: cfg.BehindTLS, TrustProxy: cfg.TrustProxy, Issuer: cfg.SiteName}
+	a.AuthH = &auth.HTTP{Svc: a.Auth, R: a.Web, Secure: cfg.BehindTLS, TrustProxy: cfg.TrustProxy, Issuer: cfg.SiteName, Log: log}
 	a.Metrics = a.newMetrics()
 	a.Jobs = a.newJobs()
 	if err := a.openFilesNotify(); err != nil {

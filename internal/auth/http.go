@@ -5,11 +5,13 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 
 	"fengqiao/internal/audit"
+	"fengqiao/internal/store"
 	"fengqiao/internal/web"
 )
 
@@ -32,6 +34,7 @@ type HTTP struct {
 	Secure     bool // behind TLS: Secure cookies
 	TrustProxy bool // client IP from X-Forwarded-For
 	Issuer     string
+	Log        *slog.Logger
 }
 
 // ClientIP returns the caller's address.
@@ -152,4 +155,24 @@ func withActorUser(ctx context.Context, p *Principal) context.Context {
 	a := audit.ActorFrom(ctx)
 	a.UserID, a.Username, a.OrgID = p.UserID, p.Username, p.OrgID
 	return audit.WithActor(ctx, a)
+}
+
+// Fail answers a service error on an HTML page the same way everywhere:
+// not found or out of scope → 404, refused → 403, anything else → 500,
+// logged with the request id.
+func (h *HTTP) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *ForbiddenError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		h.R.Error(w, r, http.StatusNotFound, "")
+	case errors.As(err, &fe):
+		h.R.Error(w, r, http.StatusForbidden, "")
+	default:
+		log := h.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "err", err, "request_id", web.RequestIDFrom(r.Context()))
+		h.R.Error(w, r, http.StatusInternalServerError, "")
+	}
 }

@@ -100,8 +100,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.Auth.R.Error(w, r, http.StatusNotFound, "附件不存在，或不在您的管辖范围内")
 		return
 	}
-	h.Log.ErrorContext(r.Context(), "files", "err", err)
-	h.Auth.R.Error(w, r, http.StatusInternalServerError, "")
+	h.Auth.Fail(w, r, err)
 }
 
 func (h *Handler) open(w http.ResponseWriter, r *http.Request, detail string) (Attachment, io.ReadCloser, bool) {

@@ -13,7 +13,6 @@ import (
 
 	"fengqiao/internal/auth"
 	"fengqiao/internal/org"
-	"fengqiao/internal/store"
 	"fengqiao/internal/web"
 )
 
@@ -89,14 +88,7 @@ func unreadBadge(r *http.Request) (string, int, string) {
 	return "消息", n, "/inbox"
 }
 
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, store.ErrNotFound) {
-		h.Auth.R.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	h.Log.ErrorContext(r.Context(), "notify", "err", err)
-	h.Auth.R.Error(w, r, http.StatusInternalServerError, "")
-}
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) { h.Auth.Fail(w, r, err) }
 
 func pathID(r *http.Request) int64 {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -18,7 +18,6 @@ import (
 	"fengqiao/internal/auth"
 	"fengqiao/internal/org"
 	"fengqiao/internal/person"
-	"fengqiao/internal/store"
 	"fengqiao/internal/web"
 )
 
@@ -109,18 +108,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 
 // fail answers err: missing or out of scope → 404, refused → 403, else 500.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *auth.ForbiddenError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		h.Auth.R.Error(w, r, http.StatusNotFound, "")
-	case errors.Is(err, person.ErrForbidden):
+	if errors.Is(err, person.ErrForbidden) {
 		h.Auth.R.Error(w, r, http.StatusForbidden, "您的角色无权查看完整个人信息")
-	case errors.As(err, &fe):
-		h.Auth.R.Error(w, r, http.StatusForbidden, "")
-	default:
-		h.Log.ErrorContext(r.Context(), "personui", "path", r.URL.Path, "err", err)
-		h.Auth.R.Error(w, r, http.StatusInternalServerError, "")
+		return
 	}
+	h.Auth.Fail(w, r, err)
 }
 
 // pathID reads {id}; a malformed id is a page that does not exist.
