@@ -284,13 +284,15 @@ func TestLeaseRenewalAndLoss(t *testing.T) {
 		long := func(ctx context.Context, j *Job) error {
 			runs.Add(1)
 			select {
-			case <-time.After(900 * time.Millisecond):
+			case <-time.After(3600 * time.Millisecond): // several leases long
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		}
-		cfg := Config{Workers: 1, Poll: 20 * time.Millisecond, Lease: 240 * time.Millisecond}
+		// A lease long enough that a busy CI machine's scheduling stalls do
+		// not let it lapse between renewals (every Lease/3).
+		cfg := Config{Workers: 1, Poll: 20 * time.Millisecond, Lease: 1500 * time.Millisecond}
 		cfg.Owner = "node-a"
 		ra := NewRunner(a, quiet(cfg))
 		cfg.Owner = "node-b"
