@@ -1,5 +1,14 @@
 package app
 
-import "net/http"
+import (
+	"net/http"
 
-func (a *App) routesMediation(mux *http.ServeMux) {}
+	"fengqiao/internal/mediation"
+	"fengqiao/internal/person"
+)
+
+// routesMediation serves the people's mediation pages (/mediation/...).
+func (a *App) routesMediation(mux *http.ServeMux) {
+	st := &mediation.Store{DB: a.DB, Persons: &person.Store{DB: a.DB, Crypto: a.Crypto}}
+	(&mediation.Handler{Auth: a.AuthH, Store: st, Log: a.Log, CustomDir: a.Cfg.CustomDir}).Routes(mux)
+}
