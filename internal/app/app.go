@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"fengqiao/internal/auth"
+	"fengqiao/internal/calendar"
+	"fengqiao/internal/casework"
 	"fengqiao/internal/files"
 	"fengqiao/internal/home"
 	"fengqiao/internal/jobs"
@@ -25,18 +27,20 @@ import (
 
 // App is the wired program.
 type App struct {
-	Cfg     Config
-	Log     *slog.Logger
-	DB      *store.DB
-	Orgs    *org.Store
-	Auth    *auth.Service
-	Crypto  *person.Crypto
-	Web     *web.Renderer
-	AuthH   *auth.HTTP
-	Metrics *ops.Metrics
-	Jobs    *jobs.Runner
-	Files   *files.Service
-	Notify  *notify.Service
+	Cfg      Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Orgs     *org.Store
+	Auth     *auth.Service
+	Crypto   *person.Crypto
+	Web      *web.Renderer
+	AuthH    *auth.HTTP
+	Metrics  *ops.Metrics
+	Jobs     *jobs.Runner
+	Files    *files.Service
+	Notify   *notify.Service
+	Calendar *calendar.Calendar
+	Cases    *casework.Store // shared by every business line
 }
 
 // NewLogger returns the JSON logger at the configured level.
@@ -95,6 +99,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := a.openFilesNotify(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("attachments: %w", err)
+	}
+	if err := a.openCasework(); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return a, nil
 }

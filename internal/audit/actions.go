@@ -9,6 +9,9 @@ import (
 // A test greps the source tree for `Action: "…"` and fails on any missing.
 var actionNames = map[string]string{
 	"person.export": "导出当事人名单",
+	"case.create": "登记案件", "case.transition": "案件流转", "case.assign": "指定承办人", "case.reassign": "更换承办人", "case.note": "添加办理记录",
+	"case.transfer": "分流转办", "case.transfer_accept": "接收转办", "case.transfer_return": "退回转办",
+	"case.supervise": "督办", "case.supervision_reply": "回复督办", "case.feedback": "当事人评价", "case.feedback_link": "生成评价链接",
 	"file.upload": "上传附件", "file.download": "下载附件", "file.delete": "删除附件",
 	"webhook.create": "新建消息推送接口", "webhook.enable": "启用消息推送接口", "webhook.disable": "停用消息推送接口", "webhook.test": "发送测试推送",
 	"auth.login":       "登录",

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,19 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if !strings.HasPrefix(cfg.URL, "postgres://") && !strings.HasPrefix(cfg.URL, "postgresql://") {
 			return nil, fmt.Errorf("database URL must start with postgres:// (got %q)", redactURL(cfg.URL))
 		}
-		p, err := sql.Open("pgx", cfg.URL)
+		// Jurisdiction filters bind path bounds as parameters; PostgreSQL's
+		// generic plans (after five runs of a prepared statement) cannot see
+		// them and scan every row of the province. Plan each run instead.
+		u, err := url.Parse(cfg.URL)
+		if err != nil {
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		q := u.Query()
+		if q.Get("plan_cache_mode") == "" {
+			q.Set("plan_cache_mode", "force_custom_plan")
+		}
+		u.RawQuery = q.Encode()
+		p, err := sql.Open("pgx", u.String())
 		if err != nil {
 			return nil, err
 		}

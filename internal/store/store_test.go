@@ -116,3 +116,15 @@ func TestMigrationsAreCurrent(t *testing.T) {
 		}
 	})
 }
+
+// Every PostgreSQL connection plans each statement with its parameters.
+func TestPostgresPlansWithParameters(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	var mode string
+	if err := db.Read().QueryRow(context.Background(), `SELECT current_setting('plan_cache_mode')`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_custom_plan" {
+		t.Fatalf("plan_cache_mode = %s", mode)
+	}
+}
