@@ -13,4 +13,5 @@ func (a *App) routes(mux *http.ServeMux) {
 	a.routesFilesNotify(mux)
 	a.routesPerson(mux)
 	a.routesMediation(mux)
+	a.routesSearch(mux)
 }
