@@ -7,8 +7,9 @@ import (
 	"fengqiao/internal/person"
 )
 
-// routesMediation serves the people's mediation pages (/mediation/...).
+// routesMediation serves the people's mediation pages (/mediation/...) and
+// its JSON API (/api/v1/mediation/...).
 func (a *App) routesMediation(mux *http.ServeMux) {
-	st := &mediation.Store{DB: a.DB, Persons: &person.Store{DB: a.DB, Crypto: a.Crypto}}
-	(&mediation.Handler{Auth: a.AuthH, Store: st, Log: a.Log, CustomDir: a.Cfg.CustomDir}).Routes(mux)
+	st := &mediation.Store{DB: a.DB, Persons: &person.Store{DB: a.DB, Crypto: a.Crypto}, Kernel: a.Cases}
+	(&mediation.Handler{Auth: a.AuthH, Store: st, Log: a.Log, CustomDir: a.Cfg.CustomDir, Files: a.Files}).Routes(mux)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"fengqiao/internal/auth"
+	"fengqiao/internal/files"
 	"fengqiao/internal/org"
 	"fengqiao/internal/store"
 	"fengqiao/internal/web"
@@ -19,6 +20,8 @@ type Handler struct {
 	Store     *Store
 	Log       *slog.Logger
 	CustomDir string // for custom/documents/mediation/*.docx
+	// Files stores case attachments (nil: no uploads offered).
+	Files *files.Service
 }
 
 var (
@@ -35,7 +38,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	}
 	a := h.Auth
 	mux.HandleFunc("GET /mediation", a.Require(permView, func(w http.ResponseWriter, r *http.Request) {
-		web.Redirect(w, r, "/mediation/committees")
+		web.Redirect(w, r, "/mediation/cases")
 	}))
 	mux.HandleFunc("GET /mediation/committees", a.Require(permView, h.committees))
 	mux.HandleFunc("GET /mediation/committees/{id}", a.Require(permView, h.committee))
@@ -66,6 +69,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /mediation/documents", a.Require(permView, h.documents))
 	mux.HandleFunc("GET /mediation/documents/{code}", a.Require(permView, h.documentDownload))
+
+	h.caseRoutes(mux)
 
 	mux.HandleFunc("GET /mediation/settings", a.Require(permApprove, h.settings))
 	mux.HandleFunc("POST /mediation/settings", a.Require(permApprove, h.settingsSave))
@@ -187,3 +192,8 @@ func (h *Handler) orgOptions(r *http.Request, sc org.Scope, kinds ...org.Kind) (
 
 // yesNoOptions is the select of a yes/no filter.
 var yesNoOptions = []web.Option{{Value: "yes", Label: "是"}, {Value: "no", Label: "否"}}
+
+func isForbidden(err error) bool {
+	var fb *auth.ForbiddenError
+	return errors.As(err, &fb)
+}

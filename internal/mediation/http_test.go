@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"fengqiao/internal/auth"
+	"fengqiao/internal/files"
 	"fengqiao/internal/person/leakscan"
 	"fengqiao/internal/store"
 	"fengqiao/internal/store/storetest"
@@ -33,6 +34,7 @@ type site struct {
 	t       *testing.T
 	svc     *auth.Service
 	h       http.Handler
+	mux     *http.ServeMux
 	cookies map[string]*http.Cookie
 }
 
@@ -72,8 +74,13 @@ func newSite(t *testing.T, db *store.DB) *site {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", r.StaticHandler()))
 	ah.Routes(mux)
-	(&Handler{Auth: ah, Store: w.st}).Routes(mux)
-	s.h = ah.Middleware(mux)
+	fsvc, err := files.New(db, files.Config{Backend: files.StorageDB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	(&files.Handler{Auth: ah, Files: fsvc}).Routes(mux)
+	(&Handler{Auth: ah, Store: w.st, Files: fsvc}).Routes(mux)
+	s.h, s.mux = ah.Middleware(mux), mux
 	return s
 }
 

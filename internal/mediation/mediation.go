@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"fengqiao/internal/auth"
+	"fengqiao/internal/casework"
 	"fengqiao/internal/org"
 	"fengqiao/internal/person"
 	"fengqiao/internal/store"
@@ -54,6 +55,8 @@ func init() {
 	}
 	view, approve := auth.LinePerm(Line, "view"), auth.LinePerm(Line, "approve")
 	web.RegisterNav(
+		web.NavItem{Group: "人民调解", Label: "案件登记", Path: "/mediation/cases/new", Perm: auth.LinePerm(Line, "edit"), Order: 196},
+		web.NavItem{Group: "人民调解", Label: "调解案件台账", Path: "/mediation/cases", Perm: view, Order: 197},
 		web.NavItem{Group: "人民调解", Label: "调解组织", Path: "/mediation/committees", Perm: view, Order: 200},
 		web.NavItem{Group: "人民调解", Label: "人民调解员", Path: "/mediation/mediators", Perm: view, Order: 201},
 		web.NavItem{Group: "人民调解", Label: "矛盾纠纷排查", Path: "/mediation/screenings", Perm: view, Order: 202},
@@ -67,6 +70,15 @@ func init() {
 type Store struct {
 	DB      *store.DB
 	Persons *person.Store
+	// Kernel is the shared case kernel (app.Cases); nil means one on DB.
+	Kernel *casework.Store
+}
+
+func (s *Store) cases() *casework.Store {
+	if s.Kernel == nil {
+		return &casework.Store{DB: s.DB}
+	}
+	return s.Kernel
 }
 
 // Clock is replaceable in tests.

@@ -261,15 +261,19 @@ const sealedFormField = "mediation.form."
 // sealTyped keeps full numbers typed into a refused form out of the page:
 // a valid number is shown masked and carried encrypted in a hidden field;
 // an invalid one (no one's number) is echoed so it can be corrected.
-func (h *Handler) sealTyped(form *web.Form) {
-	for _, field := range []string{person.FieldIDNumber, person.FieldPhone} {
+func (h *Handler) sealTyped(form *web.Form) { h.sealTypedAt(form, "") }
+
+// sealTypedAt is sealTyped for fields named prefix+id_number, prefix+phone.
+func (h *Handler) sealTypedAt(form *web.Form, prefix string) {
+	for _, name := range []string{person.FieldIDNumber, person.FieldPhone} {
+		field := prefix + name
 		v := form.Get(field)
 		form.Values.Del(field + "_sealed")
 		if v == "" || strings.Contains(v, "*") {
 			continue
 		}
 		masked := ""
-		if field == person.FieldPhone {
+		if name == person.FieldPhone {
 			if ph, err := idno.ParsePhone(v); err == nil {
 				masked = idno.MaskPhone(ph)
 			}
@@ -279,7 +283,7 @@ func (h *Handler) sealTyped(form *web.Form) {
 		if masked == "" {
 			continue
 		}
-		enc, err := h.Store.Persons.Crypto.Encrypt(sealedFormField+field, v)
+		enc, err := h.Store.Persons.Crypto.Encrypt(sealedFormField+name, v)
 		if err != nil {
 			form.Values.Set(field, "")
 			continue
@@ -291,13 +295,17 @@ func (h *Handler) sealTyped(form *web.Form) {
 
 // unsealTyped restores a number sealTyped carried while the field still
 // shows its mask.
-func (h *Handler) unsealTyped(form *web.Form) {
-	for _, field := range []string{person.FieldIDNumber, person.FieldPhone} {
+func (h *Handler) unsealTyped(form *web.Form) { h.unsealTypedAt(form, "") }
+
+// unsealTypedAt is unsealTyped for prefixed fields.
+func (h *Handler) unsealTypedAt(form *web.Form, prefix string) {
+	for _, name := range []string{person.FieldIDNumber, person.FieldPhone} {
+		field := prefix + name
 		enc := form.Get(field + "_sealed")
 		if enc == "" || !strings.Contains(form.Get(field), "*") {
 			continue
 		}
-		if v, err := h.Store.Persons.Crypto.Decrypt(sealedFormField+field, enc); err == nil {
+		if v, err := h.Store.Persons.Crypto.Decrypt(sealedFormField+name, enc); err == nil {
 			form.Values.Set(field, v)
 		}
 	}

@@ -335,9 +335,8 @@ func (s *Store) SetFindingStatus(ctx context.Context, sc org.Scope, findingID in
 	})
 }
 
-// TODO(lead, part 2): case intake turns a high-risk finding into a case —
-// in the case-creating transaction set status = 'case', case_id = <case id>
-// on med_screening_findings (source "screening" in CaseSources).
+// A finding becomes a case through ConvertFinding (cases.go), which sets
+// status 'case' and case_id in the case-creating transaction.
 
 // ForEachFinding streams the findings of rounds in scope matching f (for
 // the screening ledger export), with their round.
