@@ -14,4 +14,5 @@ func (a *App) routes(mux *http.ServeMux) {
 	a.routesPerson(mux)
 	a.routesMediation(mux)
 	a.routesSearch(mux)
+	a.routesPortal(mux)
 }

@@ -71,6 +71,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /mediation/documents/{code}", a.Require(permView, h.documentDownload))
 
 	h.caseRoutes(mux)
+	h.statsRoutes(mux)
+	h.boardRoutes(mux)
 
 	mux.HandleFunc("GET /mediation/settings", a.Require(permApprove, h.settings))
 	mux.HandleFunc("POST /mediation/settings", a.Require(permApprove, h.settingsSave))

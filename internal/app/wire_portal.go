@@ -1,0 +1,5 @@
+package app
+
+import "net/http"
+
+func (a *App) routesPortal(mux *http.ServeMux) {}
