@@ -9,6 +9,7 @@ import (
 // A test greps the source tree for `Action: "…"` and fails on any missing.
 var actionNames = map[string]string{
 	"person.export": "导出当事人名单",
+	"portal.apply": "网上申请调解", "portal.track": "查询办理进度",
 	"case.create": "登记案件", "case.transition": "案件流转", "case.assign": "指定承办人", "case.reassign": "更换承办人", "case.note": "添加办理记录",
 	"case.transfer": "分流转办", "case.transfer_accept": "接收转办", "case.transfer_return": "退回转办",
 	"case.supervise": "督办", "case.supervision_reply": "回复督办", "case.feedback": "当事人评价", "case.feedback_link": "生成评价链接",
@@ -64,7 +65,7 @@ var groupNames = map[string]string{
 	"person": "人员", "audit": "审计", "security": "安全管理", "settings": "系统设置", "demo": "演示数据",
 	"mediation": "人民调解", "correction": "社区矫正", "resettlement": "安置帮教", "legalaid": "法律援助",
 	"publicity": "普法宣传", "review": "合法性审查", "inspection": "行政执法监督", "office": "司法所建设",
-	"evaluation": "考核评估", "reporting": "统计报表", "file": "附件", "webhook": "消息推送", "case": "案件",
+	"evaluation": "考核评估", "reporting": "统计报表", "file": "附件", "webhook": "消息推送", "case": "案件", "portal": "公众服务",
 }
 
 var verbNames = map[string]string{

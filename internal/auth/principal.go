@@ -79,6 +79,16 @@ func (p *Principal) RoleNames() string {
 	return s
 }
 
+// SystemPrincipal is the program acting for someone without an account
+// (the public portal registering an application): a named actor with
+// exactly the permissions given, over scope sc. Its actions are audited
+// under that name.
+func SystemPrincipal(name string, orgID int64, sc org.Scope, perms ...string) *Principal {
+	p := NewPrincipalForTest(0, orgID, sc, perms...)
+	p.Username, p.DisplayName = name, name
+	return p
+}
+
 // NewPrincipalForTest builds a principal directly (tests of other packages).
 func NewPrincipalForTest(userID, orgID int64, sc org.Scope, perms ...string) *Principal {
 	p := &Principal{UserID: userID, OrgID: orgID, scope: sc, perms: map[string]bool{}}
