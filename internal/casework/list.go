@@ -34,9 +34,20 @@ type Filter struct {
 	IncomingTransfers bool
 	// Supervised keeps cases with an open supervision.
 	Supervised bool
-	Limit      int
-	Offset     int
+	// ExactTotal counts every match; otherwise List stops counting past
+	// TotalCap, which keeps a province-wide page cheap.
+	ExactTotal bool
+	// BeforeID keeps cases with id < BeforeID: the next page after a page
+	// ending at that id (keyset paging, no matter how deep). Offset then
+	// counts from there. The total still covers the whole filter.
+	BeforeID int64
+	Limit    int
+	Offset   int
 }
+
+// TotalCap is where List stops counting unless Filter.ExactTotal: then a
+// total of TotalCap+1 means "more than TotalCap" (the pager shows "10000+").
+const TotalCap = 10000
 
 func (f *Filter) limit() int {
 	if f.Limit <= 0 || f.Limit > 500 {
@@ -77,26 +88,78 @@ func dueWindow(status string, now time.Time, loc *time.Location, soon int) (lo, 
 }
 
 // List returns cases visible in sc (owned, or offered by a pending
-// transfer), newest first, and the total count.
+// transfer), newest first, and the total count: capped at TotalCap+1
+// unless f.ExactTotal.
 func (s *Store) List(ctx context.Context, sc org.Scope, f Filter) ([]Case, int, error) {
 	q := s.DB.Read()
 	sc, err := narrow(ctx, q, sc, f.OrgID)
 	if err != nil {
 		return nil, 0, err
 	}
-	plan, err := s.listPlan(sc, f)
+	branches, err := s.listPlan(sc, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	for i, p := range plan.counts {
-		var n int
-		if err := q.QueryRow(ctx, p, plan.countArgs[i]...).Scan(&n); err != nil {
+	total := 0
+	want := f.limit() + max(f.Offset, 0)
+	var ids []string
+	var args []any
+	for i, b := range branches {
+		// Count no further than one past the cap, over all branches; the
+		// count also tells whether matches are many (see listBranch).
+		n, dense := 0, true // not counted (past the cap): assume many
+		if f.ExactTotal {
+			err = q.QueryRow(ctx, `SELECT count(*)`+b.from, b.args...).Scan(&n)
+		} else if total <= TotalCap {
+			err = q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1%s LIMIT %d) t`, b.from, TotalCap+1-total), b.args...).Scan(&n)
+		}
+		if err != nil {
 			return nil, 0, err
 		}
+		if f.ExactTotal || total <= TotalCap {
+			if n == 0 {
+				continue
+			}
+			dense = total+n > TotalCap
+		}
 		total += n
+		from, fargs := b.from, b.args
+		if b.walk != "" && dense {
+			from, fargs = b.walk, b.walkArgs
+		}
+		if f.BeforeID > 0 {
+			from, fargs = from+" AND c.id < ?", append(append([]any{}, fargs...), f.BeforeID)
+		}
+		// Each branch yields its newest offset+limit ids. Limits are
+		// literals (ints computed here) so both engines plan for the real
+		// page size.
+		ids = append(ids, fmt.Sprintf(`SELECT id FROM (SELECT c.id%s ORDER BY c.id DESC LIMIT %d) b%d`, from, want, i))
+		args = append(args, fargs...)
 	}
-	rows, err := q.Query(ctx, plan.page, plan.pageArgs...)
+	if len(ids) == 0 {
+		return nil, total, nil
+	}
+	// The page's ids first, then their rows by primary key, so the
+	// branches stay the plain ORDER BY … LIMIT queries measured in
+	// bench_test.go.
+	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT id FROM (%s) x ORDER BY id DESC LIMIT %d OFFSET %d`, strings.Join(ids, " UNION ALL "), f.limit(), max(f.Offset, 0)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var page []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		page = append(page, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(page) == 0 {
+		return nil, total, err
+	}
+	rows, err = q.Query(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id IN (`+store.InList(len(page))+`) ORDER BY c.id DESC`, page...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -112,16 +175,23 @@ func (s *Store) List(ctx context.Context, sc org.Scope, f Filter) ([]Case, int, 
 	return out, total, rows.Err()
 }
 
-// queryPlan is the SQL of a list: counts to add up, and the page.
-type queryPlan struct {
-	counts    []string
-	countArgs [][]any
-	page      string
-	pageArgs  []any
+// listBranch is one part of a list: " FROM … WHERE …" selecting c.id, to
+// count and to page through. from sorts its matches (with a due filter it
+// starts from the deadline index), cheap while they are few; walk goes down
+// the primary key newest first testing each case, cheap when matches are
+// many. List counts with from and pages with walk past TotalCap matches.
+type listBranch struct {
+	from     string
+	args     []any
+	walk     string // empty: always page with from
+	walkArgs []any
 }
 
-// listPlan builds List's SQL for a scope already narrowed to f.OrgID.
-func (s *Store) listPlan(sc org.Scope, f Filter) (*queryPlan, error) {
+// listPlan builds List's branches for a scope already narrowed to f.OrgID.
+func (s *Store) listPlan(sc org.Scope, f Filter) ([]listBranch, error) {
+	if f.BeforeID < 0 {
+		return nil, fieldErr("before_id", "翻页位置无效")
+	}
 	// Filters shared by both branches below.
 	var conds []string
 	var args []any
@@ -143,51 +213,58 @@ func (s *Store) listPlan(sc org.Scope, f Filter) (*queryPlan, error) {
 		conds = append(conds, "(c.number = ? OR "+store.ILike(s.DB.Engine, "c.number")+" OR "+store.ILike(s.DB.Engine, "c.title")+")")
 		args = append(args, qs, store.LikeContains(qs), store.LikeContains(qs))
 	}
+	// A due filter keeps cases with a running deadline in the window. On
+	// owned cases the deadline's copied owner org (d.org_id) is in scope
+	// too, which lets the (org_id, state, due_at, case_id) index answer.
+	var due, dueOwned string
+	var dueArgs, dueOwnedArgs []any
 	if f.Due != "" && f.Due != "all" {
 		loc, _ := location("")
 		lo, hi, err := dueWindow(f.Due, s.now(), loc, s.soonDays())
 		if err != nil {
 			return nil, err
 		}
+		due, dueArgs = `d.state = ? AND d.due_at >= ? AND d.due_at <= ?`, []any{DeadlineRunning, lo, hi}
 		dw, dargs := sc.OrgIn("d.org_id")
-		conds = append(conds, `c.id IN (SELECT d.case_id FROM case_deadlines d WHERE `+dw+` AND d.state = ? AND d.due_at >= ? AND d.due_at <= ?)`)
-		args = append(append(args, dargs...), DeadlineRunning, lo, hi)
+		dueOwned, dueOwnedArgs = dw+" AND "+due, append(dargs, dueArgs...)
 	}
 	// Two branches instead of one OR, which neither engine can answer from
 	// indexes: cases owned in scope, and cases offered to an org in scope
 	// by a pending transfer (few; a partial index finds them).
 	ow, oargs := sc.OrgIn("c.org_id")
 	tw, targs := sc.OrgIn("c.transfer_org_id")
-	branch := func(scope string, sargs []any) (string, []any) {
-		return ` FROM cases c WHERE ` + strings.Join(append([]string{scope}, conds...), " AND "), append(append([]any{}, sargs...), args...)
+	// The unary plus keeps SQLite off the org index, so the walk follows
+	// the primary key (PostgreSQL ignores it).
+	owWalk, _ := sc.OrgIn("+c.org_id")
+	where := func(scope string, extra ...string) string {
+		return ` WHERE ` + strings.Join(append(append([]string{scope}, extra...), conds...), " AND ")
 	}
-	offered, offArgs := branch("c.transfer_org_id IS NOT NULL AND "+tw+" AND NOT ("+ow+")", append(append([]any{}, targs...), oargs...))
-	var parts []string
-	var partArgs [][]any
+	exists := `EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.id AND ` + due + `)`
+	var out []listBranch
 	if !f.IncomingTransfers {
-		owned, ownArgs := branch(ow, oargs)
-		parts, partArgs = append(parts, owned), append(partArgs, ownArgs)
-	} else {
-		offered, offArgs = branch("c.transfer_org_id IS NOT NULL AND "+tw, targs)
+		b := listBranch{from: ` FROM cases c` + where(ow), args: append(append([]any{}, oargs...), args...)}
+		b.walk, b.walkArgs = ` FROM cases c`+where(owWalk), b.args
+		if due != "" {
+			b.walk, b.walkArgs = ` FROM cases c`+where(owWalk, exists), append(append(append([]any{}, oargs...), dueArgs...), args...)
+			drv := `(SELECT DISTINCT d.case_id AS id FROM case_deadlines d WHERE ` + dueOwned + `)`
+			if len(conds) == 0 {
+				// d.org_id is the owner: the index alone answers.
+				b.from, b.args = ` FROM `+drv+` c WHERE 1=1`, append([]any{}, dueOwnedArgs...)
+			} else {
+				b.from, b.args = ` FROM `+drv+` x JOIN cases c ON c.id = x.id`+where(ow), append(append([]any{}, dueOwnedArgs...), b.args...)
+			}
+		}
+		out = append(out, b)
 	}
-	parts, partArgs = append(parts, offered), append(partArgs, offArgs)
-	// Each branch yields its newest offset+limit ids through the primary
-	// key, so a province-wide first page does not sort every case.
-	ids := make([]string, len(parts))
-	var pargs []any
-	for i, p := range parts {
-		ids[i] = fmt.Sprintf(`SELECT id FROM (SELECT c.id%s ORDER BY c.id DESC LIMIT ?) b%d`, p, i)
-		pargs = append(append(pargs, partArgs[i]...), f.limit()+max(f.Offset, 0))
+	// Offered cases are few (a partial index finds them): test each.
+	offered, offArgs := "c.transfer_org_id IS NOT NULL AND "+tw+" AND NOT ("+ow+")", append(append([]any{}, targs...), oargs...)
+	if f.IncomingTransfers {
+		offered, offArgs = "c.transfer_org_id IS NOT NULL AND "+tw, targs
 	}
-	page := `SELECT id FROM (` + strings.Join(ids, " UNION ALL ") + `) x ORDER BY id DESC LIMIT ? OFFSET ?`
-	plan := &queryPlan{countArgs: partArgs,
-		page: `SELECT ` + caseCols + ` FROM (` + page + `) p JOIN cases c ON c.id = p.id JOIN orgs o ON o.id = c.org_id
-		LEFT JOIN users u ON u.id = c.handler_user_id ORDER BY c.id DESC`,
-		pageArgs: append(pargs, f.limit(), max(f.Offset, 0))}
-	for _, p := range parts {
-		plan.counts = append(plan.counts, `SELECT count(*)`+p)
+	if due == "" {
+		return append(out, listBranch{from: ` FROM cases c` + where(offered), args: append(offArgs, args...)}), nil
 	}
-	return plan, nil
+	return append(out, listBranch{from: ` FROM cases c` + where(offered, exists), args: append(append(offArgs, dueArgs...), args...)}), nil
 }
 
 // DueFilter selects deadlines for DueList.
