@@ -104,6 +104,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.scheduleMediation()
 	return a, nil
 }
 
