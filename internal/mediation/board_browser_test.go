@@ -106,6 +106,11 @@ func TestBrowserBoard(t *testing.T) {
 			chromedp.Click(`#actions form button`),
 			chromedp.WaitVisible(`#feedback img`),
 			shot("mediation-board-qr"),
+			// The statistics page draws both charts from its JSON (no inline script).
+			chromedp.Navigate(srv.URL + "/mediation/stats"),
+			chromedp.WaitVisible(`#stats-chart-type canvas`),
+			chromedp.WaitVisible(`#stats-chart-month canvas`),
+			shot("mediation-stats"),
 		}
 		for i, st := range steps {
 			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)

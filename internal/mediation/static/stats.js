@@ -17,10 +17,10 @@
       { name: '调解终止', type: kind === 'months' ? 'line' : 'bar', data: items.map(function (x) { return x.failed; }) }
     ];
     chart.setOption({
-      title: { text: (kind === 'months' ? '按月趋势' : '按纠纷类型') + '（' + data.period + '）', left: 'center', textStyle: { fontSize: 14 } },
+      title: { text: (kind === 'months' ? '按月趋势' : '按纠纷类型') + '（' + data.period + '）', left: 'center', top: 0, textStyle: { fontSize: 14 } },
       tooltip: { trigger: 'axis' },
-      legend: { top: 24 },
-      grid: { top: 60, left: 40, right: 20, bottom: kind === 'months' ? 30 : 90 },
+      legend: { top: 30 },
+      grid: { top: 70, left: 40, right: 20, bottom: kind === 'months' ? 30 : 90 },
       xAxis: { type: 'category', data: names, axisLabel: { rotate: kind === 'months' ? 0 : 40, interval: 0 } },
       yAxis: { type: 'value', minInterval: 1 },
       series: series
