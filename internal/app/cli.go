@@ -34,6 +34,7 @@ Commands:
   backup         write a consistent copy of the database (SQLite) or run pg_dump (PostgreSQL)
   audit verify   check the audit log's hash chain; exit status 1 when broken
   keys rotate    add a new field-encryption key and re-encrypt personal data with it
+  search reindex rebuild the Chinese full-text index from the records
   version        print the version
 
 Run "fengqiao <command> -h" for a command's flags. Every flag also reads a
@@ -67,6 +68,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = cmdAudit(ctx, rest, stdout)
 	case "keys":
 		err = cmdKeys(ctx, rest, stdout)
+	case "search":
+		err = cmdSearch(ctx, rest, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, VersionString())
 		return 0

@@ -14,6 +14,7 @@ import (
 	"fengqiao/internal/audit"
 	"fengqiao/internal/auth"
 	"fengqiao/internal/org"
+	"fengqiao/internal/search"
 	"fengqiao/internal/store"
 )
 
@@ -76,6 +77,9 @@ func (s *Store) Create(ctx context.Context, tx *store.Tx, sc org.Scope, typeCode
 		return nil, err
 	}
 	if err := s.applyDeadlines(ctx, tx, c, t, "", t.Initial, now); err != nil {
+		return nil, err
+	}
+	if err := IndexSearch(ctx, tx, c.ID); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(ctx, tx, audit.Event{Action: "case.create", ObjectType: "case", ObjectID: itoa(c.ID), OrgID: o.ID,
@@ -142,6 +146,9 @@ func (s *Store) Transition(ctx context.Context, tx *store.Tx, sc org.Scope, id i
 		return nil, err
 	}
 	if err := s.applyDeadlines(ctx, tx, c, t, tr.Code, to.Code, now); err != nil {
+		return nil, err
+	}
+	if err := IndexSearch(ctx, tx, c.ID); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(ctx, tx, audit.Event{Action: "case.transition", ObjectType: "case", ObjectID: itoa(c.ID), OrgID: c.OrgID,
@@ -271,4 +278,124 @@ func fieldNames(f map[string]string) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ",")
+}
+
+// SearchKind is the full-text index kind of the cases of a line:
+// "case_<line>", so a search can give each line its own scope and link.
+// The document's title is the case number and title; the type name is
+// searchable too.
+func SearchKind(line string) string { return "case_" + line }
+
+// SearchText adds a type's own text (e.g. a dispute summary) to its cases'
+// documents; it runs inside the indexing transaction.
+type SearchText func(ctx context.Context, tx *store.Tx, caseID int64) ([]string, error)
+
+var searchTexts = map[string]SearchText{}
+
+// RegisterSearchText sets the extra text of cases of typeCode (call from
+// init). Without it a case is found by number, title and type name.
+func RegisterSearchText(typeCode string, fn SearchText) { searchTexts[typeCode] = fn }
+
+func init() {
+	search.RegisterSource(search.Source{Name: "case", Kinds: searchKinds, Rebuild: rebuildSearch,
+		Refresh: func(ctx context.Context, tx *store.Tx, kind string, id int64) error {
+			err := IndexSearch(ctx, tx, id)
+			if errors.Is(err, sql.ErrNoRows) { // the case is gone: so is its document
+				return search.Remove(ctx, tx, kind, id)
+			}
+			return err
+		}})
+}
+
+// searchKinds are the kinds of every line, known or with a registered type.
+func searchKinds() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(line string) {
+		if !seen[line] {
+			seen[line] = true
+			out = append(out, SearchKind(line))
+		}
+	}
+	for _, l := range auth.Lines {
+		add(l.Code)
+	}
+	for _, t := range Types() {
+		add(t.Line)
+	}
+	return out
+}
+
+type caseDoc struct {
+	id, orgID               int64
+	typeCode, number, title string
+}
+
+// IndexSearch refreshes case id's document inside tx: creation,
+// transitions and transfers call it so number, title, state changes and
+// the owning org stay current.
+func IndexSearch(ctx context.Context, tx *store.Tx, id int64) error {
+	var d caseDoc
+	err := tx.QueryRow(ctx, `SELECT id, org_id, type, number, title FROM cases WHERE id = ?`, id).
+		Scan(&d.id, &d.orgID, &d.typeCode, &d.number, &d.title)
+	if err != nil {
+		return fmt.Errorf("casework: index case %d: %w", id, err)
+	}
+	_, err = d.index(ctx, tx)
+	return err
+}
+
+func (d caseDoc) index(ctx context.Context, tx *store.Tx) (bool, error) {
+	t, ok := Lookup(d.typeCode)
+	if !ok { // a type no longer registered has no line to scope it by
+		return false, nil
+	}
+	texts := []string{t.Name}
+	if fn := searchTexts[t.Code]; fn != nil {
+		more, err := fn(ctx, tx, d.id)
+		if err != nil {
+			return false, err
+		}
+		texts = append(texts, more...)
+	}
+	return true, search.Index(ctx, tx, SearchKind(t.Line), d.id, d.orgID, d.number+" "+d.title, texts...)
+}
+
+// rebuildSearch indexes every case, in id batches so no result set stays
+// open while writing.
+func rebuildSearch(ctx context.Context, tx *store.Tx) (int, error) {
+	n := 0
+	var after int64
+	for {
+		rows, err := tx.Query(ctx, `SELECT id, org_id, type, number, title FROM cases WHERE id > ? ORDER BY id LIMIT 2000`, after)
+		if err != nil {
+			return n, err
+		}
+		var batch []caseDoc
+		for rows.Next() {
+			var d caseDoc
+			if err := rows.Scan(&d.id, &d.orgID, &d.typeCode, &d.number, &d.title); err != nil {
+				rows.Close()
+				return n, err
+			}
+			batch = append(batch, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return n, err
+		}
+		if len(batch) == 0 {
+			return n, nil
+		}
+		for _, d := range batch {
+			ok, err := d.index(ctx, tx)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				n++
+			}
+		}
+		after = batch[len(batch)-1].id
+	}
 }

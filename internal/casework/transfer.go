@@ -147,6 +147,9 @@ func (s *Store) AcceptTransfer(ctx context.Context, tx *store.Tx, sc org.Scope, 
 	if _, err := tx.Exec(ctx, `UPDATE case_deadlines SET org_id = ? WHERE case_id = ?`, tr.ToOrgID, c.ID); err != nil {
 		return nil, err
 	}
+	if err := IndexSearch(ctx, tx, c.ID); err != nil { // the new owner's scope finds it, the old one no longer
+		return nil, err
+	}
 	if err := addEvent(ctx, tx, c.ID, now, "transfer_accept", "", "", "", map[string]string{"from_org_id": itoa(tr.FromOrgID)}, note); err != nil {
 		return nil, err
 	}

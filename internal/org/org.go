@@ -585,6 +585,9 @@ func (s *Store) Move(ctx context.Context, sc Scope, id, newParentID int64) error
 		if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, p.ID, n.ID); err != nil {
 			return err
 		}
+		if err := runMoveHooks(ctx, tx, n.ID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "org.move", ObjectType: "org", ObjectID: strconv.FormatInt(id, 10), OrgID: id,
 			Detail: fmt.Sprintf("parent %d -> %d", n.ParentID, p.ID)})
 	})

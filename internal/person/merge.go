@@ -227,6 +227,12 @@ func (s *Store) Merge(ctx context.Context, sc org.Scope, keepID, removeID int64)
 		if _, err := tx.Exec(ctx, `UPDATE persons SET merged_into = ? WHERE merged_into = ?`, keepID, removeID); err != nil {
 			return err
 		}
+		// The tombstone leaves the index; the survivor may have gained an address.
+		for _, id := range []int64{keepID, removeID} {
+			if err := indexSearch(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		detail := fmt.Sprintf("kept %d, removed %d, %d references moved", keepID, removeID, moved)
 		for _, id := range []int64{keepID, removeID} {
 			if err := audit.Record(ctx, tx, audit.Event{Action: "person.merge", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10),

@@ -251,6 +251,9 @@ func (s *Store) Create(ctx context.Context, sc org.Scope, in Input) (Person, err
 		if err != nil {
 			return err
 		}
+		if err := indexSearch(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "person.create", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10),
 			PersonID: id, OrgID: c.OrgID})
 	})
@@ -308,6 +311,9 @@ func (s *Store) Update(ctx context.Context, sc org.Scope, id int64, in Input) (P
 			phone_enc = ?, phone_hash = ?, address = ?, credit_code = ?, legal_rep = ?, updated_at = ? WHERE id = ?`,
 			c.OrgID, c.Name, string(c.Sex), c.BirthDate, string(c.DocType), docEnc, s.Crypto.Hash(docNS(c.DocType), c.doc),
 			phoneEnc, s.Crypto.Hash(phoneNS, c.phone), c.Address, c.CreditCode, c.LegalRep, now, id); err != nil {
+			return err
+		}
+		if err := indexSearch(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "person.update", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10),

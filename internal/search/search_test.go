@@ -23,6 +23,13 @@ func TestTokenize(t *testing.T) {
 	if got := search.Tokenize("身份证 51040219900101123X 电话 13800138000"); !reflect.DeepEqual(got, []string{"身", "身份", "份", "份证", "证", "电", "电话", "话"}) {
 		t.Fatalf("sensitive numbers indexed: %q", got)
 	}
+	// Reserved scope tokens cannot come from text or a query.
+	if got := search.Tokenize("zzorg12 离婚"); !reflect.DeepEqual(got, []string{"离", "离婚", "婚"}) {
+		t.Fatalf("reserved word indexed: %q", got)
+	}
+	if tok, _ := search.QueryTokens("ZZORG3"); len(tok) != 0 {
+		t.Fatalf("reserved word queried: %q", tok)
+	}
 	if got := search.Tokenize(" ，。！ "); len(got) != 0 {
 		t.Fatalf("punctuation only gives %q", got)
 	}
@@ -246,6 +253,81 @@ func TestBadInputNamesField(t *testing.T) {
 		}
 		if _, _, err := search.Query(ctx, db, f.scA, nil, "离婚", 0, -1); field(err) != "offset" {
 			t.Errorf("negative offset: %v", err)
+		}
+	})
+}
+
+// TestMaxHits: a word in more than MaxHits documents reads only the newest
+// MaxHits, reports MaxHits+1 as the total and pages no further.
+func TestMaxHits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		var docs []doc
+		for i := 1; i <= search.MaxHits+10; i++ {
+			title := "邻里纠纷"
+			if i == 5 { // an old title hit is outside the newest MaxHits
+				title = "离婚纠纷"
+			}
+			docs = append(docs, doc{"case", int64(i), f.officeA1.ID, title, []string{"离婚"}})
+		}
+		docs = append(docs, doc{"case", 9999, f.officeB1.ID, "离婚", nil}) // out of scope, newest
+		index(t, db, docs...)
+		hits, total, err := search.Query(ctx, db, f.scA, nil, "离婚", 3, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := fmt.Sprint(search.MaxHits + 10)
+		if got := refs(hits); total != search.MaxHits+1 || !reflect.DeepEqual(got, []string{"case:" + top + "/0", "case:" + fmt.Sprint(search.MaxHits+9) + "/0", "case:" + fmt.Sprint(search.MaxHits+8) + "/0"}) {
+			t.Fatalf("first page %q total %d", got, total)
+		}
+		hits, total, err = search.Query(ctx, db, f.scA, nil, "离婚", 5, search.MaxHits-2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := refs(hits); total != search.MaxHits+1 || !reflect.DeepEqual(got, []string{"case:12/0", "case:11/0"}) {
+			t.Fatalf("last page %q total %d", got, total)
+		}
+		hits, total, err = search.Query(ctx, db, f.scA, nil, "离婚", 5, search.MaxHits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 0 || total != search.MaxHits+1 {
+			t.Fatalf("past the cap: %q total %d", refs(hits), total)
+		}
+		// Narrowing brings the old title hit back, ranked first.
+		hits, total, err = search.Query(ctx, db, f.scA, nil, "离婚纠纷", 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := refs(hits); total != 1 || !reflect.DeepEqual(got, []string{"case:5/1"}) {
+			t.Fatalf("narrowed %q total %d", got, total)
+		}
+	})
+}
+
+// TestMoveNeverLeaks: after an org moves, a document nobody refreshes keeps
+// its old scope tokens; it may be missed under the new parent but is never
+// shown to the old one.
+func TestMoveNeverLeaks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		index(t, db, doc{"memo", 1, f.officeA1.ID, "宅基地测量记录", nil})
+		hits, _, err := search.Query(ctx, db, f.scA, nil, "宅基", 0, 0)
+		if err != nil || len(hits) != 1 {
+			t.Fatalf("before the move: %v %v", refs(hits), err)
+		}
+		if err := (&org.Store{DB: db}).Move(ctx, org.System(), f.officeA1.ID, f.countyB.ID); err != nil {
+			t.Fatal(err)
+		}
+		if hits, _, err = search.Query(ctx, db, f.scA, nil, "宅基", 0, 0); err != nil || len(hits) != 0 {
+			t.Fatalf("old county still sees the moved office's document: %v %v", refs(hits), err)
+		}
+		// Re-indexing (what a source does on move) brings it to the new county.
+		index(t, db, doc{"memo", 1, f.officeA1.ID, "宅基地测量记录", nil})
+		if hits, _, err = search.Query(ctx, db, f.scB, nil, "宅基", 0, 0); err != nil || len(hits) != 1 {
+			t.Fatalf("new county: %v %v", refs(hits), err)
 		}
 	})
 }

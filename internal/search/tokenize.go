@@ -8,6 +8,17 @@ import (
 	"golang.org/x/text/width"
 )
 
+// scopePrefix starts the reserved tokens naming an org of a document's
+// path ("zzorg12"): they let the full-text index itself filter by scope.
+// Words of the text that start with it are dropped, so text can never
+// pose as an org.
+const scopePrefix = "zzorg"
+
+func reserved(w string) bool { return strings.HasPrefix(w, scopePrefix) }
+
+// scopeToken is the token of org id.
+func scopeToken(id string) string { return scopePrefix + id }
+
 // maxWordRunes caps a Latin/digit token; longer runs are cut so a pasted
 // blob cannot make a huge lexeme.
 const maxWordRunes = 64
@@ -103,7 +114,7 @@ func Tokenize(s string) []string {
 	}
 	for _, r := range runs(Normalize(s)) {
 		if !r.cjk {
-			if !sensitiveWord(r.text) {
+			if !sensitiveWord(r.text) && !reserved(r.text) {
 				add(word(r.text))
 			}
 			continue
@@ -138,7 +149,7 @@ func QueryTokens(q string) (tokens, terms []string) {
 	}
 	for _, r := range runs(Normalize(q)) {
 		if !r.cjk {
-			if sensitiveWord(r.text) {
+			if sensitiveWord(r.text) || reserved(r.text) {
 				continue
 			}
 			w := word(r.text)
