@@ -9,7 +9,7 @@ import (
 // A test greps the source tree for `Action: "…"` and fails on any missing.
 var actionNames = map[string]string{
 	"person.export": "导出当事人名单",
-	"portal.apply": "网上申请调解", "portal.track": "查询办理进度",
+	"portal.apply":  "网上申请调解", "portal.track": "查询办理进度",
 	"case.create": "登记案件", "case.transition": "案件流转", "case.assign": "指定承办人", "case.reassign": "更换承办人", "case.note": "添加办理记录",
 	"case.transfer": "分流转办", "case.transfer_accept": "接收转办", "case.transfer_return": "退回转办",
 	"case.supervise": "督办", "case.supervision_reply": "回复督办", "case.feedback": "当事人评价", "case.feedback_link": "生成评价链接",

@@ -724,7 +724,6 @@ func TestFeedbackTokenSingleUse(t *testing.T) {
 	})
 }
 
-
 func TestScheduleRunsTheScan(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db) // the case's deadlines lie in March 2026, long past by the wall clock

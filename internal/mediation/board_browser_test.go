@@ -97,6 +97,8 @@ func TestBrowserBoard(t *testing.T) {
 			chromedp.SetValue(`#f-risk`, "crime"),
 			into(new(bool), chromedp.Evaluate[bool](`document.querySelector('#f-risk').dispatchEvent(new Event('change', {bubbles: true}))`)),
 			chromedp.WaitNotPresent(`#board-list tbody tr:nth-child(2)`),
+			// htmx may still be settling the swapped list: read it once it is still.
+			chromedp.Sleep(400 * time.Millisecond),
 			into(&filtered, chromedp.Text(`#board-list tbody`)),
 			chromedp.Navigate(srv.URL + "/mediation/board/cases/" + itoa(cs[2].ID) + "/supervise"),
 			chromedp.WaitVisible(`#f-instruction`),
