@@ -449,6 +449,11 @@ func (s *Store) Register(ctx context.Context, sc org.Scope, in CaseInput) (*Case
 				return err
 			}
 		}
+		// casework indexed the case before its mediation row existed:
+		// index again so the summary is searchable from the start.
+		if err := casework.IndexSearch(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "mediation.create", ObjectType: "med_case", ObjectID: itoa(id), OrgID: o.ID,
 			Detail: fmt.Sprintf("source=%s parties=%d finding=%d", in.Source, len(ids), in.FindingID)})
 	})
