@@ -9,6 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"fengqiao/internal/browsertest"
+
 	"fengqiao/internal/demo"
 	"fengqiao/internal/store"
 )
@@ -31,7 +33,7 @@ func TestAdminCreatesUserWhoSignsIn(t *testing.T) {
 			}
 			node := `#node-` + strconv.FormatInt(jiangbei, 10)
 			var tree, detail, home string
-			run(t, ctx,
+			browsertest.Run(t, ctx,
 				chromedp.Navigate(s.URL+"/login"),
 				chromedp.WaitVisible(`input[name=username]`),
 				chromedp.SendKeys(`input[name=username]`, "bazhou.sysadmin"),
@@ -40,40 +42,40 @@ func TestAdminCreatesUserWhoSignsIn(t *testing.T) {
 				chromedp.WaitVisible(`.figures`),
 				chromedp.Navigate(s.URL+"/admin/orgs"),
 				chromedp.WaitVisible(`.tree`),
-				settled(),
+				browsertest.Settled(),
 				chromedp.Click(node+` > details > summary`),
 				chromedp.WaitVisible(node+` .tree-children a.tree-name`),
-				into(&tree, chromedp.Text(`.tree`)),
-				shot("10-org-tree"),
+				browsertest.Into(&tree, chromedp.Text(`.tree`)),
+				browsertest.Shot("10-org-tree"),
 				chromedp.Navigate(s.URL+"/admin/users/new"),
 				chromedp.WaitVisible(`input[name=username]`),
-				settled(),
+				browsertest.Settled(),
 				chromedp.SendKeys(`input[name=username]`, "wangxm"),
 				chromedp.SendKeys(`input[name=display_name]`, "王晓明"),
 				chromedp.SetValue(`select[name=org_id]`, strconv.FormatInt(jiangbei, 10)),
 				chromedp.Click(`input[name=roles][value=office_staff]`),
 				chromedp.SendKeys(`input[name=password]`, "Wang-Init-2026"),
 				chromedp.SendKeys(`input[name=password2]`, "Wang-Init-2026"),
-				shot("11-user-form"),
+				browsertest.Shot("11-user-form"),
 				chromedp.Submit(`input[name=password2]`),
 				chromedp.WaitVisible(`.flash`),
-				into(&detail, chromedp.Text(`main`)),
-				shot("12-user-created"),
+				browsertest.Into(&detail, chromedp.Text(`main`)),
+				browsertest.Shot("12-user-created"),
 				chromedp.Click(`form[action="/logout"] button`),
 				chromedp.WaitVisible(`input[name=username]`),
-				settled(),
+				browsertest.Settled(),
 				chromedp.SendKeys(`input[name=username]`, "wangxm"),
 				chromedp.SendKeys(`input[name=password]`, "Wang-Init-2026"),
 				chromedp.Submit(`input[name=password]`),
 				chromedp.WaitVisible(`input[name=password2]`),
-				settled(),
+				browsertest.Settled(),
 				chromedp.SendKeys(`input[name=current]`, "Wang-Init-2026"),
 				chromedp.SendKeys(`input[name=password]`, "Wang-Own-2026!"),
 				chromedp.SendKeys(`input[name=password2]`, "Wang-Own-2026!"),
 				chromedp.Submit(`input[name=password2]`),
 				chromedp.WaitVisible(`.page-head`),
-				into(&home, chromedp.Text(`main`)),
-				shot("13-new-user-home"),
+				browsertest.Into(&home, chromedp.Text(`main`)),
+				browsertest.Shot("13-new-user-home"),
 			)
 			if !strings.Contains(tree, "双河社区") {
 				t.Errorf("the office's villages did not load into the tree: %q", tree)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"fengqiao/internal/browsertest"
+
 	"fengqiao/internal/store"
 )
 
@@ -18,31 +20,31 @@ func TestFirstLoginChangesPassword(t *testing.T) {
 			s := startServer(t, e)
 			s.seed(t)
 			var errText, heading, figures, body string
-			run(t, ctx,
+			browsertest.Run(t, ctx,
 				chromedp.Navigate(s.URL+"/"),
 				chromedp.WaitVisible(`input[name=username]`),
-				shot("01-login"),
+				browsertest.Shot("01-login"),
 				chromedp.SendKeys(`input[name=username]`, "bzadmin"),
 				chromedp.SendKeys(`input[name=password]`, "wrong-password"),
 				chromedp.Submit(`input[name=password]`),
 				chromedp.WaitVisible(`.error-summary`),
-				settled(),
-				into(&errText, chromedp.Text(`.error-summary`)),
-				shot("02-login-error"),
+				browsertest.Settled(),
+				browsertest.Into(&errText, chromedp.Text(`.error-summary`)),
+				browsertest.Shot("02-login-error"),
 				chromedp.SendKeys(`input[name=password]`, initialPW),
 				chromedp.Submit(`input[name=password]`),
 				chromedp.WaitVisible(`input[name=password2]`),
-				settled(),
-				shot("03-must-change"),
+				browsertest.Settled(),
+				browsertest.Shot("03-must-change"),
 				chromedp.SendKeys(`input[name=current]`, initialPW),
 				chromedp.SendKeys(`input[name=password]`, "Bazhou-New-2026"),
 				chromedp.SendKeys(`input[name=password2]`, "Bazhou-New-2026"),
 				chromedp.Submit(`input[name=password2]`),
 				chromedp.WaitVisible(`.figures`),
-				into(&heading, chromedp.Text(`h1`)),
-				into(&figures, chromedp.Text(`.figures`)),
-				into(&body, chromedp.Text(`body`)),
-				shot("04-home"),
+				browsertest.Into(&heading, chromedp.Text(`h1`)),
+				browsertest.Into(&figures, chromedp.Text(`.figures`)),
+				browsertest.Into(&body, chromedp.Text(`body`)),
+				browsertest.Shot("04-home"),
 			)
 			if !strings.Contains(errText, "用户名或密码错误") {
 				t.Errorf("login error text: %q", errText)

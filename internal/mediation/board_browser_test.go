@@ -3,12 +3,13 @@ package mediation
 import (
 	"context"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"fengqiao/internal/browsertest"
 
 	"fengqiao/internal/casework"
 	"fengqiao/internal/org"
@@ -19,16 +20,6 @@ import (
 // The county coordinator's board in a real browser: worst cases first, an
 // htmx filter, a case's supervision form and the feedback QR code.
 func TestBrowserBoard(t *testing.T) {
-	path := ""
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(n); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("chromium not installed: browser test skipped")
-	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if db.Engine == store.Postgres {
 			t.Skip("the browser flow runs once; the pages are engine-independent and covered by the HTTP tests")
@@ -72,18 +63,9 @@ func TestBrowserBoard(t *testing.T) {
 
 		srv := httptest.NewServer(s.h)
 		defer srv.Close()
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-		allocCtx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelA()
-		ctx, cancelC := chromedp.NewContext(allocCtx)
-		defer cancelC()
-		if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-			t.Fatalf("start chromium: %v", err)
-		}
+		ctx := browsertest.New(t, 1280, 900)
 		var first, filtered string
-		steps := []step{
+		steps := []browsertest.Step{
 			chromedp.Navigate(srv.URL + "/login"),
 			chromedp.WaitVisible(`input[name=username]`),
 			chromedp.SendKeys(`input[name=username]`, "sec"),
@@ -92,37 +74,29 @@ func TestBrowserBoard(t *testing.T) {
 			chromedp.WaitNotPresent(`input[name=password]`),
 			chromedp.Navigate(srv.URL + "/mediation/board"),
 			chromedp.WaitVisible(`#board-list table`),
-			into(&first, chromedp.Text(`#board-list tbody tr:first-child`)),
-			shot("mediation-board"),
+			browsertest.Into(&first, chromedp.Text(`#board-list tbody tr:first-child`)),
+			browsertest.Shot("mediation-board"),
 			chromedp.SetValue(`#f-risk`, "crime"),
-			into(new(bool), chromedp.Evaluate[bool](`document.querySelector('#f-risk').dispatchEvent(new Event('change', {bubbles: true}))`)),
+			browsertest.Into(new(bool), chromedp.Evaluate[bool](`document.querySelector('#f-risk').dispatchEvent(new Event('change', {bubbles: true}))`)),
 			chromedp.WaitNotPresent(`#board-list tbody tr:nth-child(2)`),
 			// htmx may still be settling the swapped list: read it once it is still.
 			chromedp.Sleep(400 * time.Millisecond),
-			into(&filtered, chromedp.Text(`#board-list tbody`)),
+			browsertest.Into(&filtered, chromedp.Text(`#board-list tbody`)),
 			chromedp.Navigate(srv.URL + "/mediation/board/cases/" + itoa(cs[2].ID) + "/supervise"),
 			chromedp.WaitVisible(`#f-instruction`),
-			shot("mediation-board-supervise"),
+			browsertest.Shot("mediation-board-supervise"),
 			chromedp.Navigate(srv.URL + "/mediation/board/cases/" + itoa(cs[3].ID)),
 			chromedp.WaitVisible(`#actions form button`),
 			chromedp.Click(`#actions form button`),
 			chromedp.WaitVisible(`#feedback img`),
-			shot("mediation-board-qr"),
+			browsertest.Shot("mediation-board-qr"),
 			// The statistics page draws both charts from its JSON (no inline script).
 			chromedp.Navigate(srv.URL + "/mediation/stats"),
 			chromedp.WaitVisible(`#stats-chart-type canvas`),
 			chromedp.WaitVisible(`#stats-chart-month canvas`),
-			shot("mediation-stats"),
+			browsertest.Shot("mediation-stats"),
 		}
-		for i, st := range steps {
-			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			_, err := chromedp.Run(sctx, st)
-			cancel()
-			if err != nil {
-				body, _ := chromedp.Run(ctx, chromedp.Text("body"))
-				t.Fatalf("step %d: %v\n%s", i+1, err, body)
-			}
-		}
+		browsertest.Run(t, ctx, steps...)
 		if !strings.Contains(first, cs[2].Number) || !strings.Contains(first, "已超期") {
 			t.Fatalf("first row: %s", first)
 		}

@@ -1,14 +1,13 @@
 package mediation
 
 import (
-	"context"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"fengqiao/internal/browsertest"
 
 	"fengqiao/internal/store"
 	"fengqiao/internal/store/storetest"
@@ -18,16 +17,6 @@ import (
 // number), accept, assign a mediator, record a session, a written
 // agreement, performance and the follow-up visit; then the ledger.
 func TestBrowserCaseFlow(t *testing.T) {
-	path := ""
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(n); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("chromium not installed: browser test skipped")
-	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if db.Engine == store.Postgres {
 			t.Skip("the browser flow runs once; the pages are engine-independent and covered by the HTTP tests")
@@ -39,29 +28,20 @@ func TestBrowserCaseFlow(t *testing.T) {
 		}
 		srv := httptest.NewServer(s.h)
 		defer srv.Close()
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelA()
-		ctx, cancelC := chromedp.NewContext(actx)
-		defer cancelC()
-		if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-			t.Fatalf("start chromium: %v", err)
-		}
+		ctx := browsertest.New(t, 1280, 900)
 		wrong := idA[:17] + "3"
-		act := func(code string) []step {
-			return []step{
+		act := func(code string) []browsertest.Step {
+			return []browsertest.Step{
 				chromedp.WaitReady(`form[action$="/transitions/` + code + `"]`),
 				chromedp.Click(`details:has(form[action$="/transitions/` + code + `"]) > summary`),
 				chromedp.WaitVisible(`form[action$="/transitions/` + code + `"] button[type=submit]`),
 			}
 		}
-		submit := func(code string) step {
+		submit := func(code string) browsertest.Step {
 			return chromedp.Click(`form[action$="/transitions/` + code + `"] button[type=submit]`)
 		}
 		var errText, page, ledger string
-		var steps []step
+		var steps []browsertest.Step
 		steps = append(steps,
 			chromedp.Navigate(srv.URL+"/login"),
 			chromedp.WaitVisible(`input[name=username]`),
@@ -81,11 +61,11 @@ func TestBrowserCaseFlow(t *testing.T) {
 			chromedp.SendKeys(`#f-p0_id_number`, wrong),
 			chromedp.SendKeys(`#f-p0_phone`, phoneA),
 			chromedp.SendKeys(`#f-p1_name`, "李建国"),
-			shot("mediation-case-intake"),
+			browsertest.Shot("mediation-case-intake"),
 			chromedp.Submit(`#f-summary`),
 			chromedp.WaitVisible(`.error-summary`),
-			into(&errText, chromedp.Text(`.error-summary`)),
-			shot("mediation-case-intake-error"),
+			browsertest.Into(&errText, chromedp.Text(`.error-summary`)),
+			browsertest.Shot("mediation-case-intake-error"),
 			chromedp.SetValue(`#f-p0_id_number`, idA),
 			chromedp.Submit(`#f-summary`),
 			chromedp.WaitVisible(`#actions`),
@@ -121,7 +101,7 @@ func TestBrowserCaseFlow(t *testing.T) {
 			chromedp.SendKeys(`#f-performance_deadline`, "自协议生效之日起"),
 			submit(ActSucceed),
 			chromedp.WaitVisible(`#confirmation`),
-			shot("mediation-case-page"),
+			browsertest.Shot("mediation-case-page"),
 		)
 		steps = append(steps, act(ActPerform)...)
 		steps = append(steps, chromedp.SetValue(`#f-performed_on`, today()), submit(ActPerform),
@@ -130,22 +110,14 @@ func TestBrowserCaseFlow(t *testing.T) {
 		steps = append(steps, chromedp.SetValue(`#f-followup_on`, today()), chromedp.SendKeys(`#f-followup_note`, "双方关系缓和，未再发生纠纷"),
 			submit(ActFollowUp),
 			chromedp.WaitNotPresent(`#actions`),
-			into(&page, chromedp.Text(`main`)),
-			shot("mediation-case-closed"),
+			browsertest.Into(&page, chromedp.Text(`main`)),
+			browsertest.Shot("mediation-case-closed"),
 			chromedp.Navigate(srv.URL+"/mediation/cases"),
 			chromedp.WaitVisible(`#case-list table`),
-			into(&ledger, chromedp.Text(`#case-list`)),
-			shot("mediation-case-ledger"),
+			browsertest.Into(&ledger, chromedp.Text(`#case-list`)),
+			browsertest.Shot("mediation-case-ledger"),
 		)
-		for i, st := range steps {
-			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			_, err := chromedp.Run(sctx, st)
-			cancel()
-			if err != nil {
-				body, _ := chromedp.Run(ctx, chromedp.Text("body"))
-				t.Fatalf("step %d of %d: %v\n%s", i+1, len(steps), err, body)
-			}
-		}
+		browsertest.Run(t, ctx, steps...)
 		if !strings.Contains(errText, "第1名当事人") {
 			t.Fatalf("error summary: %s", errText)
 		}

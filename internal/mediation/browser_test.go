@@ -1,16 +1,13 @@
 package mediation
 
 import (
-	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"fengqiao/internal/browsertest"
 
 	"fengqiao/internal/person/idno"
 	"fengqiao/internal/store"
@@ -20,44 +17,9 @@ import (
 // makeID completes a 17-digit body with its GB 11643 check digit.
 func makeID(body string) string { return body + string(idno.CheckDigit(body)) }
 
-type step = chromedp.Action[chromedp.Void]
-
-func into[T any](dst *T, a chromedp.Action[T]) step {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		v, err := a(ctx, t)
-		*dst = v
-		return chromedp.Void{}, err
-	}
-}
-
-// shot saves a full-page screenshot when FENGQIAO_SHOTS names a directory.
-func shot(name string) step {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		dir := os.Getenv("FENGQIAO_SHOTS")
-		if dir == "" {
-			return nil
-		}
-		buf, err := chromedp.FullScreenshot(100)(ctx, t)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-	})
-}
-
 // The clerk's main flow in a real browser: sign in, open the roster,
 // register a mediator (first with a mistake), see the masked numbers.
 func TestBrowserMediatorFlow(t *testing.T) {
-	path := ""
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(n); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("chromium not installed: browser test skipped")
-	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if db.Engine == store.Postgres {
 			t.Skip("the browser flow runs once; the pages are engine-independent and covered by the HTTP tests")
@@ -77,20 +39,11 @@ func TestBrowserMediatorFlow(t *testing.T) {
 		}
 		srv := httptest.NewServer(s.h)
 		defer srv.Close()
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelA()
-		ctx, cancelC := chromedp.NewContext(actx)
-		defer cancelC()
-		if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-			t.Fatalf("start chromium: %v", err)
-		}
+		ctx := browsertest.New(t, 1280, 900)
 		zhang := makeID("51190219880706002")
 		wrong := zhang[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", zhang[17])+1)%11])
 		var list, errText, detail string
-		steps := []step{
+		steps := []browsertest.Step{
 			chromedp.Navigate(srv.URL + "/login"),
 			chromedp.WaitVisible(`input[name=username]`),
 			chromedp.SendKeys(`input[name=username]`, "sec"),
@@ -99,8 +52,8 @@ func TestBrowserMediatorFlow(t *testing.T) {
 			chromedp.WaitNotPresent(`input[name=password]`), // signed in (the test mux has no home page)
 			chromedp.Navigate(srv.URL + "/mediation/mediators"),
 			chromedp.WaitVisible(`table.mediators`),
-			into(&list, chromedp.Text(`table.mediators`)),
-			shot("mediation-mediators"),
+			browsertest.Into(&list, chromedp.Text(`table.mediators`)),
+			browsertest.Shot("mediation-mediators"),
 			chromedp.Navigate(srv.URL + "/mediation/mediators/new?org=" + itoa(s.committeeA.ID)),
 			chromedp.WaitVisible(`#f-name`),
 			chromedp.SendKeys(`#f-name`, "张文华"),
@@ -109,41 +62,33 @@ func TestBrowserMediatorFlow(t *testing.T) {
 			chromedp.Click(`#f-full_time`),
 			chromedp.Submit(`#f-name`),
 			chromedp.WaitVisible(`.error-summary`),
-			into(&errText, chromedp.Text(`.error-summary`)),
-			shot("mediation-mediator-form-error"),
+			browsertest.Into(&errText, chromedp.Text(`.error-summary`)),
+			browsertest.Shot("mediation-mediator-form-error"),
 			chromedp.SetValue(`#f-id_number`, zhang),
 			chromedp.Submit(`#f-name`),
 			chromedp.WaitVisible(`#trainings`),
-			into(&detail, chromedp.Text(`main`)),
-			shot("mediation-mediator-detail"),
+			browsertest.Into(&detail, chromedp.Text(`main`)),
+			browsertest.Shot("mediation-mediator-detail"),
 			chromedp.Navigate(srv.URL + "/mediation/mediators/new"),
 			chromedp.WaitVisible(`#f-name`),
-			shot("mediation-mediator-form"),
+			browsertest.Shot("mediation-mediator-form"),
 			chromedp.Navigate(srv.URL + "/mediation/committees"),
 			chromedp.WaitVisible(`table.data`),
-			shot("mediation-committees"),
+			browsertest.Shot("mediation-committees"),
 			chromedp.Navigate(srv.URL + "/mediation/committees/" + itoa(s.committeeA.ID)),
 			chromedp.WaitVisible(`table.mediators`),
-			shot("mediation-committee"),
+			browsertest.Shot("mediation-committee"),
 			chromedp.Navigate(srv.URL + "/mediation/screenings/new"),
 			chromedp.WaitVisible(`#f-participants`),
-			shot("mediation-screening-form"),
+			browsertest.Shot("mediation-screening-form"),
 			chromedp.Navigate(srv.URL + "/mediation/settings"),
 			chromedp.WaitVisible(`table.grades`),
-			shot("mediation-settings"),
+			browsertest.Shot("mediation-settings"),
 			chromedp.Navigate(srv.URL + "/mediation/documents"),
 			chromedp.WaitVisible(`details.placeholders`),
-			shot("mediation-documents"),
+			browsertest.Shot("mediation-documents"),
 		}
-		for i, st := range steps {
-			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			_, err := chromedp.Run(sctx, st)
-			cancel()
-			if err != nil {
-				body, _ := chromedp.Run(ctx, chromedp.Text("body"))
-				t.Fatalf("step %d: %v\n%s", i+1, err, body)
-			}
-		}
+		browsertest.Run(t, ctx, steps...)
 		if !strings.Contains(list, "杨德明") || !strings.Contains(list, "139****1234") || strings.Contains(list, "13908271234") {
 			t.Fatalf("roster: %s", list)
 		}
