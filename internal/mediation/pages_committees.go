@@ -26,23 +26,7 @@ func (h *Handler) committees(w http.ResponseWriter, r *http.Request) {
 		form.Fail("level", "调委会类别无效")
 		f.Level = ""
 	}
-	count := f
-	count.Limit = 1
-	_, total, err := h.Store.Committees(r.Context(), sc, count)
-	if err != nil {
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
-			return
-		}
-		f.Under, count.Under = 0, 0 // a bad subtree filter: show the whole scope with the error
-		if _, total, err = h.Store.Committees(r.Context(), sc, count); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	pg := web.NewPager(r, total)
-	f.Limit, f.Offset = pg.Size, pg.Offset()
-	list, _, err := h.Store.Committees(r.Context(), sc, f)
+	list, pg, err := pagedList(r, form, f, h.Store.Committees)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -64,17 +48,11 @@ type committeeData struct {
 }
 
 func (h *Handler) committee(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	c, id, ok := byPathID(h, w, r, h.Store.Committee)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	c, err := h.Store.Committee(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	rooms, err := h.Store.Rooms(r.Context(), sc, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -104,14 +82,8 @@ func (h *Handler) renderCommitteeForm(w http.ResponseWriter, r *http.Request, st
 }
 
 func (h *Handler) committeeForm(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	c, _, ok := byPathID(h, w, r, h.Store.Committee)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	c, err := h.Store.Committee(r.Context(), scope(r), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	form := web.NewForm(url.Values{"level": {c.Level}, "trade_kind": {c.TradeKind}, "established_on": {c.EstablishedOn},
@@ -120,17 +92,11 @@ func (h *Handler) committeeForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) committeeSave(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	c, id, ok := byPathID(h, w, r, h.Store.Committee)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	c, err := h.Store.Committee(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	form, ok := h.parseForm(w, r)
 	if !ok {
 		return
@@ -139,13 +105,7 @@ func (h *Handler) committeeSave(w http.ResponseWriter, r *http.Request) {
 		Members: formInt(form, "members", "委员人数应为整数")}
 	if form.OK() {
 		err := h.Store.SaveCommittee(r.Context(), sc, id, in)
-		if err == nil {
-			web.SetFlash(w, "已保存")
-			web.Redirect(w, r, "/mediation/committees/"+itoa(id))
-			return
-		}
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
+		if h.saved(w, r, form, err, "已保存", "/mediation/committees/"+itoa(id)) {
 			return
 		}
 	}
@@ -175,14 +135,8 @@ func roomInput(form *web.Form) RoomInput {
 }
 
 func (h *Handler) roomNew(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	c, id, ok := byPathID(h, w, r, h.Store.Committee)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	c, err := h.Store.Committee(r.Context(), scope(r), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	h.renderRoomForm(w, r, http.StatusOK, roomFormData{C: c, Action: "/mediation/committees/" + itoa(id) + "/rooms/new"},
@@ -190,46 +144,28 @@ func (h *Handler) roomNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) roomCreate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	c, id, ok := byPathID(h, w, r, h.Store.Committee)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	c, err := h.Store.Committee(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	form, ok := h.parseForm(w, r)
 	if !ok {
 		return
 	}
-	_, err = h.Store.CreateRoom(r.Context(), sc, id, roomInput(form))
-	if err == nil {
-		web.SetFlash(w, "已新增调解室")
-		web.Redirect(w, r, "/mediation/committees/"+itoa(id))
-		return
-	}
-	if !form.FailErr(err) {
-		h.fail(w, r, err)
+	_, err := h.Store.CreateRoom(r.Context(), sc, id, roomInput(form))
+	if h.saved(w, r, form, err, "已新增调解室", "/mediation/committees/"+itoa(id)) {
 		return
 	}
 	h.renderRoomForm(w, r, http.StatusUnprocessableEntity, roomFormData{C: c, Action: "/mediation/committees/" + itoa(id) + "/rooms/new"}, form)
 }
 
 func (h *Handler) roomEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	room, id, ok := byPathID(h, w, r, h.Store.Room)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	room, err := h.Store.Room(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	c, err := h.Store.Committee(r.Context(), sc, room.CommitteeID)
 	if err != nil {
 		h.fail(w, r, err)
@@ -243,29 +179,17 @@ func (h *Handler) roomEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) roomUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	room, id, ok := byPathID(h, w, r, h.Store.Room)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	room, err := h.Store.Room(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	form, ok := h.parseForm(w, r)
 	if !ok {
 		return
 	}
-	_, err = h.Store.UpdateRoom(r.Context(), sc, id, roomInput(form))
-	if err == nil {
-		web.SetFlash(w, "已保存")
-		web.Redirect(w, r, "/mediation/committees/"+itoa(room.CommitteeID))
-		return
-	}
-	if !form.FailErr(err) {
-		h.fail(w, r, err)
+	_, err := h.Store.UpdateRoom(r.Context(), sc, id, roomInput(form))
+	if h.saved(w, r, form, err, "已保存", "/mediation/committees/"+itoa(room.CommitteeID)) {
 		return
 	}
 	c, cerr := h.Store.Committee(r.Context(), sc, room.CommitteeID)

@@ -53,23 +53,7 @@ func (h *Handler) mediators(w http.ResponseWriter, r *http.Request) {
 	if !form.OK() {
 		f.Under = 0
 	}
-	count := f
-	count.Limit = 1
-	_, total, err := h.Store.Mediators(r.Context(), sc, count)
-	if err != nil {
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
-			return
-		}
-		f.Under, count.Under = 0, 0 // a bad subtree filter: show the whole scope with the error
-		if _, total, err = h.Store.Mediators(r.Context(), sc, count); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	pg := web.NewPager(r, total)
-	f.Limit, f.Offset = pg.Size, pg.Offset()
-	list, _, err := h.Store.Mediators(r.Context(), sc, f)
+	list, pg, err := pagedList(r, form, f, h.Store.Mediators)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -108,17 +92,11 @@ func (h *Handler) mediator(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) mediatorPage(w http.ResponseWriter, r *http.Request, status int, form *web.Form) {
-	id, ok := pathID(r)
+	m, id, ok := byPathID(h, w, r, h.Store.Mediator)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	m, err := h.Store.Mediator(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	ts, err := h.Store.Trainings(r.Context(), sc, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -184,13 +162,7 @@ func (h *Handler) mediatorCreate(w http.ResponseWriter, r *http.Request) {
 	in.Active = true
 	if form.OK() {
 		m, err := h.Store.CreateMediator(r.Context(), scope(r), in)
-		if err == nil {
-			web.SetFlash(w, "已新增调解员："+m.Name)
-			web.Redirect(w, r, "/mediation/mediators/"+itoa(m.ID))
-			return
-		}
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
+		if h.saved(w, r, form, err, "已新增调解员："+m.Name, "/mediation/mediators/"+itoa(m.ID)) {
 			return
 		}
 	}
@@ -199,14 +171,8 @@ func (h *Handler) mediatorCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) mediatorEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	m, id, ok := byPathID(h, w, r, h.Store.Mediator)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	m, err := h.Store.Mediator(r.Context(), scope(r), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	vals := url.Values{"org_id": {itoa(m.OrgID)}, "name": {m.Name}, person.FieldIDNumber: {m.IDNumber}, person.FieldPhone: {m.Phone},
@@ -221,17 +187,11 @@ func (h *Handler) mediatorEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) mediatorUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	m, id, ok := byPathID(h, w, r, h.Store.Mediator)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	sc := scope(r)
-	m, err := h.Store.Mediator(r.Context(), sc, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	form, ok := h.parseForm(w, r)
 	if !ok {
 		return
@@ -240,13 +200,7 @@ func (h *Handler) mediatorUpdate(w http.ResponseWriter, r *http.Request) {
 	in := mediatorInput(form)
 	if form.OK() {
 		_, err := h.Store.UpdateMediator(r.Context(), sc, id, in)
-		if err == nil {
-			web.SetFlash(w, "已保存")
-			web.Redirect(w, r, "/mediation/mediators/"+itoa(id))
-			return
-		}
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
+		if h.saved(w, r, form, err, "已保存", "/mediation/mediators/"+itoa(id)) {
 			return
 		}
 	}
@@ -331,13 +285,7 @@ func (h *Handler) trainingAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	if form.OK() {
 		_, err := h.Store.AddTraining(r.Context(), scope(r), id, in)
-		if err == nil {
-			web.SetFlash(w, "已登记培训")
-			web.Redirect(w, r, "/mediation/mediators/"+itoa(id)+"#trainings")
-			return
-		}
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
+		if h.saved(w, r, form, err, "已登记培训", "/mediation/mediators/"+itoa(id)+"#trainings") {
 			return
 		}
 	}
@@ -345,14 +293,8 @@ func (h *Handler) trainingAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) trainingDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	mid, _, ok := byPathID(h, w, r, h.Store.DeleteTraining)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	mid, err := h.Store.DeleteTraining(r.Context(), scope(r), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	web.SetFlash(w, "已删除培训记录")

@@ -36,23 +36,7 @@ func (h *Handler) screenings(w http.ResponseWriter, r *http.Request) {
 	sc := scope(r)
 	form := web.NewForm(r.URL.Query())
 	f := screeningFilter(r, form)
-	count := f
-	count.Limit = 1
-	_, total, err := h.Store.Screenings(r.Context(), sc, count)
-	if err != nil {
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
-			return
-		}
-		f = ScreeningFilter{Kind: f.Kind} // a bad filter: show the kind's rounds with the error
-		if _, total, err = h.Store.Screenings(r.Context(), sc, ScreeningFilter{Kind: f.Kind, Limit: 1}); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	pg := web.NewPager(r, total)
-	f.Limit, f.Offset = pg.Size, pg.Offset()
-	list, _, err := h.Store.Screenings(r.Context(), sc, f)
+	list, pg, err := pagedList(r, form, f, h.Store.Screenings)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -214,13 +198,7 @@ func (h *Handler) findingAdd(w http.ResponseWriter, r *http.Request) {
 	in, _ := findingInput(form, "")
 	if form.OK() {
 		_, err := h.Store.AddFinding(r.Context(), scope(r), id, in)
-		if err == nil {
-			web.SetFlash(w, "已登记纠纷")
-			web.Redirect(w, r, "/mediation/screenings/"+itoa(id)+"#findings")
-			return
-		}
-		if !form.FailErr(err) {
-			h.fail(w, r, err)
+		if h.saved(w, r, form, err, "已登记纠纷", "/mediation/screenings/"+itoa(id)+"#findings") {
 			return
 		}
 	}
