@@ -53,15 +53,23 @@ func (s *Store) Create(ctx context.Context, tx *store.Tx, sc org.Scope, typeCode
 	}
 	now := s.now()
 	year := now.In(loc).Year()
-	seq, err := nextSeq(ctx, tx, o.ID, t.Code, year)
+	num := o
+	if t.NumberOrg != nil {
+		chain, err := orgChain(ctx, tx, o)
+		if err != nil {
+			return nil, err
+		}
+		num = t.NumberOrg(chain)
+	}
+	seq, err := nextSeq(ctx, tx, num.ID, t.Code, year)
 	if err != nil {
 		return nil, err
 	}
-	code := orgShort(o)
+	code := orgShort(num)
 	if t.OrgCode != nil {
-		code = t.OrgCode(o)
+		code = t.OrgCode(num)
 	}
-	number := FormatNumber(t.NumberPattern, year, orgShort(o), code, t.Abbr, seq)
+	number := FormatNumber(t.NumberPattern, year, orgShort(num), code, t.Abbr, seq)
 	id, err := store.InsertID(ctx, tx, `INSERT INTO cases (type, org_id, number, year, seq, title, state, handler_user_id, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		t.Code, o.ID, number, year, seq, title, t.Initial, nullID(handlerID), nullID(p.UserID), now, now)
@@ -235,8 +243,8 @@ func Allowed(ctx context.Context, sc org.Scope, c *Case) []Transition {
 func orgInScope(ctx context.Context, q store.Querier, sc org.Scope, id int64) (org.Org, error) {
 	var o org.Org
 	var active bool
-	err := q.QueryRow(ctx, `SELECT id, name, short_name, division_code, path, timezone, active, COALESCE(parent_id, 0) FROM orgs WHERE id = ?`, id).
-		Scan(&o.ID, &o.Name, &o.ShortName, &o.DivisionCode, &o.Path, &o.Timezone, &active, &o.ParentID)
+	err := q.QueryRow(ctx, `SELECT `+chainCols+` FROM orgs WHERE id = ?`, id).
+		Scan(&o.ID, &o.Kind, &o.Name, &o.ShortName, &o.DivisionCode, &o.Path, &o.Timezone, &active, &o.ParentID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !sc.Contains(o.Path)) {
 		return o, fieldErr("org_id", "单位不存在或不在管辖范围内")
 	}
@@ -248,6 +256,43 @@ func orgInScope(ctx context.Context, q store.Querier, sc org.Scope, id int64) (o
 	}
 	o.Active = true
 	return o, nil
+}
+
+const chainCols = `id, kind, name, short_name, division_code, path, timezone, active, COALESCE(parent_id, 0)`
+
+// orgChain is o and then its ancestors, nearest first (for NumberOrg).
+func orgChain(ctx context.Context, q store.Querier, o org.Org) ([]org.Org, error) {
+	var ids []any
+	for _, p := range strings.Split(strings.Trim(o.Path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil && id != o.ID {
+			ids = append(ids, id)
+		}
+	}
+	byID := map[int64]org.Org{}
+	if len(ids) > 0 {
+		rows, err := q.Query(ctx, `SELECT `+chainCols+` FROM orgs WHERE id IN (`+store.InList(len(ids))+`)`, ids...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a org.Org
+			if err := rows.Scan(&a.ID, &a.Kind, &a.Name, &a.ShortName, &a.DivisionCode, &a.Path, &a.Timezone, &a.Active, &a.ParentID); err != nil {
+				return nil, err
+			}
+			byID[a.ID] = a
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	chain := []org.Org{o}
+	for i := len(ids) - 1; i >= 0; i-- {
+		if a, ok := byID[ids[i].(int64)]; ok {
+			chain = append(chain, a)
+		}
+	}
+	return chain, nil
 }
 
 // checkHandler: the handler is an enabled user of an org in sc.

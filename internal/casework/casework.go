@@ -78,6 +78,12 @@ type DeadlineSpec struct {
 	// handler is reminded, e.g. {3, 1}. The day itself and overdue are
 	// always reminded.
 	RemindBefore []int
+	// Remind, when set, returns the days in force instead of RemindBefore
+	// (a line's setting). Like Rule it is read when the deadline starts and
+	// kept on the deadline: a changed setting applies to deadlines started
+	// later, never to running ones. RemindBefore then serves only deadlines
+	// started before days were kept (remind_days NULL).
+	Remind func(ctx context.Context) ([]int, error)
 	// EscalateAfterDays: once overdue by this many calendar days, the
 	// supervising org (the owning org's parent) is reminded too.
 	EscalateAfterDays int
@@ -93,8 +99,15 @@ type Type struct {
 	// NumberPattern, e.g. "（{year}）{org_code}{type_abbr}字第{seq:4}号".
 	// Placeholders: {year}, {org_short}, {org_code}, {type_abbr}, {seq:N}.
 	NumberPattern string
-	// OrgCode fills {org_code} (e.g. "川0402"); default: the org's short name.
+	// OrgCode fills {org_code} (e.g. "川0402") from the numbering org;
+	// default: its short name.
 	OrgCode func(o org.Org) string
+	// NumberOrg picks the numbering org of a case owned by chain[0]; chain
+	// is the owning org and then its ancestors, nearest first. Its code
+	// fills {org_code} and its (type, year) sequence gives {seq}, so orgs
+	// that pick the same one share a sequence and a shared code never
+	// yields a number twice. Default: the owning org.
+	NumberOrg func(chain []org.Org) org.Org
 	// Initial is the state of a new case; default States[0].
 	Initial     string
 	States      []State
@@ -246,10 +259,8 @@ func (t *Type) validate() error {
 		if len(d.PauseOn) > 0 != (len(d.ResumeOn) > 0) {
 			return fmt.Errorf("deadline %s: PauseOn and ResumeOn go together", d.Code)
 		}
-		for _, n := range d.RemindBefore {
-			if n < 1 || n > 366 {
-				return fmt.Errorf("deadline %s: RemindBefore %d out of 1..366", d.Code, n)
-			}
+		if _, err := normDays(d.RemindBefore); err != nil {
+			return fmt.Errorf("deadline %s: RemindBefore: %w", d.Code, err)
 		}
 		if d.EscalateAfterDays < 0 {
 			return fmt.Errorf("deadline %s: EscalateAfterDays < 0", d.Code)

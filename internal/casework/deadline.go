@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"fengqiao/internal/calendar"
@@ -192,7 +195,11 @@ func (s *Store) resumeDeadline(ctx context.Context, tx *store.Tx, caseID int64, 
 	if err != nil {
 		return fmt.Errorf("deadline %s: %w", d.Code, err)
 	}
-	next := firstStage(d.StartedAt, due, loc, spec.RemindBefore)
+	days, err := keptRemindDays(ctx, tx, d.ID, spec.RemindBefore)
+	if err != nil {
+		return err
+	}
+	next := firstStage(d.StartedAt, due, loc, days)
 	_, err = tx.Exec(ctx, `UPDATE case_deadlines SET state = ?, due_at = ?, next_remind_at = ? WHERE id = ?`,
 		DeadlineRunning, due, next, d.ID)
 	return err
@@ -211,6 +218,10 @@ func (s *Store) startDeadline(ctx context.Context, tx *store.Tx, c *Case, spec D
 	if err != nil {
 		return fmt.Errorf("deadline %s: %w", spec.Code, err)
 	}
+	days, err := spec.remindDays(ctx)
+	if err != nil {
+		return fmt.Errorf("deadline %s: %w", spec.Code, err)
+	}
 	var tz string
 	if err := tx.QueryRow(ctx, `SELECT timezone FROM orgs WHERE id = ?`, c.OrgID).Scan(&tz); err != nil {
 		return err
@@ -223,8 +234,73 @@ func (s *Store) startDeadline(ctx context.Context, tx *store.Tx, c *Case, spec D
 	if err != nil {
 		return fmt.Errorf("deadline %s: %w", spec.Code, err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO case_deadlines (case_id, org_id, code, name, state, started_at, due_at, rule_days, rule_unit, rule_source, timezone, next_remind_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.OrgID, spec.Code, spec.Name, DeadlineRunning, now, due,
-		rule.Days, string(rule.Unit), rule.Source, loc.String(), firstStage(now, due, loc, spec.RemindBefore))
+	_, err = tx.Exec(ctx, `INSERT INTO case_deadlines (case_id, org_id, code, name, state, started_at, due_at, rule_days, rule_unit, rule_source,
+		timezone, remind_days, next_remind_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.OrgID, spec.Code, spec.Name, DeadlineRunning,
+		now, due, rule.Days, string(rule.Unit), rule.Source, loc.String(), formatDays(days), firstStage(now, due, loc, days))
 	return err
+}
+
+// remindDays are the reminder days in force for a deadline starting now.
+func (d DeadlineSpec) remindDays(ctx context.Context) ([]int, error) {
+	if d.Remind == nil {
+		return normDays(d.RemindBefore)
+	}
+	days, err := d.Remind(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days, err = normDays(days)
+	if err != nil {
+		return nil, fmt.Errorf("reminder days: %w", err)
+	}
+	return days, nil
+}
+
+// normDays checks reminder days and sorts them, furthest first, without
+// repeats.
+func normDays(days []int) ([]int, error) {
+	out := make([]int, 0, len(days))
+	for _, n := range days {
+		if n < 1 || n > 366 {
+			return nil, fmt.Errorf("%d out of 1..366", n)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.SortFunc(out, func(a, b int) int { return b - a })
+	return out, nil
+}
+
+// formatDays is the remind_days column's form: "7,1", "" for none.
+func formatDays(days []int) string {
+	parts := make([]string, len(days))
+	for i, n := range days {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseDays reads remind_days; NULL (a deadline started before the
+// column existed) falls back to the type's static days.
+func parseDays(v sql.NullString, fallback []int) []int {
+	if !v.Valid {
+		return fallback
+	}
+	var out []int
+	for _, p := range strings.Split(v.String, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// keptRemindDays reads the reminder days a deadline started with.
+func keptRemindDays(ctx context.Context, q store.Querier, id int64, fallback []int) ([]int, error) {
+	var v sql.NullString
+	if err := q.QueryRow(ctx, `SELECT remind_days FROM case_deadlines WHERE id = ?`, id).Scan(&v); err != nil {
+		return nil, err
+	}
+	return parseDays(v, fallback), nil
 }

@@ -181,11 +181,12 @@ func remindOne(ctx context.Context, db *store.DB, id int64, now time.Time) (int,
 		var tz string
 		var next sql.NullTime
 		var started time.Time
+		var days sql.NullString
 		err := tx.QueryRow(ctx, `SELECT d.id, d.code, d.name, d.started_at, d.due_at, d.state, d.timezone, d.next_remind_at, COALESCE(d.supervision_id, 0),
-			c.id, c.type, c.number, c.org_id, COALESCE(c.handler_user_id, 0), COALESCE(o.parent_id, 0)
+			d.remind_days, c.id, c.type, c.number, c.org_id, COALESCE(c.handler_user_id, 0), COALESCE(o.parent_id, 0)
 			FROM case_deadlines d JOIN cases c ON c.id = d.case_id JOIN orgs o ON o.id = c.org_id WHERE d.id = ?`, id).
 			Scan(&r.DeadlineID, &r.DeadlineCode, &r.DeadlineName, &started, &r.DueAt, &state, &tz, &next, &r.SupervisionID,
-				&r.CaseID, &r.CaseType, &r.CaseNumber, &r.OrgID, &handler, &parent)
+				&days, &r.CaseID, &r.CaseType, &r.CaseNumber, &r.OrgID, &handler, &parent)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -203,17 +204,18 @@ func remindOne(ctx context.Context, db *store.DB, id int64, now time.Time) (int,
 		if err != nil {
 			return err
 		}
-		var before []int
+		var static []int
 		escalateAfter, withEsc := 0, r.SupervisionID == 0 // supervisions escalate through EscalateOverdueSupervisions
 		if t, ok := Lookup(r.CaseType); ok {
 			r.Line = t.Line
 			for _, sp := range t.Deadlines {
 				if sp.Code == r.DeadlineCode {
-					before, escalateAfter = sp.RemindBefore, sp.EscalateAfterDays
+					static, escalateAfter = sp.RemindBefore, sp.EscalateAfterDays
 				}
 			}
 		}
-		stages := stagesOf(started, r.DueAt, loc, before, escalateAfter, withEsc)
+		// The days the deadline started with, not today's setting.
+		stages := stagesOf(started, r.DueAt, loc, parseDays(days, static), escalateAfter, withEsc)
 		var latest *stage
 		var nextAt any
 		escalate := false

@@ -89,8 +89,8 @@ func (s *Store) Supervise(ctx context.Context, tx *store.Tx, sc org.Scope, id in
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO case_deadlines (case_id, org_id, code, name, state, started_at, due_at, timezone, supervision_id, next_remind_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.OrgID, supervisionCode, "督办回复", DeadlineRunning, now, due, loc.String(), sid,
+	if _, err := tx.Exec(ctx, `INSERT INTO case_deadlines (case_id, org_id, code, name, state, started_at, due_at, timezone, supervision_id, remind_days,
+		next_remind_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)`, c.ID, c.OrgID, supervisionCode, "督办回复", DeadlineRunning, now, due, loc.String(), sid,
 		firstStage(now, due, loc, nil)); err != nil {
 		return nil, err
 	}

@@ -325,39 +325,37 @@ func (s *Store) settingsCtx(ctx context.Context, orgID int64) (context.Context, 
 }
 
 // resolveParties returns the person id and name of each party, creating
-// new persons. person.Store has no transaction variant, so new persons are
-// registered before (and apart from) the case's transaction; a case that
-// then fails leaves them in the registry, where they can be reused.
-func (s *Store) resolveParties(ctx context.Context, sc org.Scope, orgID int64, ps []PartyInput) ([]int64, []string, error) {
+// new persons inside tx: a case that then fails leaves none behind.
+func (s *Store) resolveParties(ctx context.Context, tx *store.Tx, sc org.Scope, orgID int64, ps []PartyInput) ([]int64, []string, error) {
 	ids := make([]int64, len(ps))
 	names := make([]string, len(ps))
 	seen := map[int64]bool{}
 	for i, p := range ps {
 		pre := fmt.Sprintf("p%d_", i)
-		if p.PersonID != 0 {
-			got, err := s.Persons.Get(ctx, sc, p.PersonID)
-			if err != nil || got.MergedInto != 0 {
-				return nil, nil, fe(pre+"name", fmt.Sprintf("第%d名当事人不存在或不在管辖范围内", i+1))
-			}
-			ids[i], names[i] = got.ID, got.Name
-		} else {
-			got, err := s.Persons.Create(ctx, sc, person.Input{OrgID: orgID, Kind: person.Natural, Name: p.Name,
+		id := p.PersonID
+		if id == 0 {
+			var err error
+			id, err = s.Persons.CreateTx(ctx, tx, sc, person.Input{OrgID: orgID, Kind: person.Natural, Name: p.Name,
 				IDNumber: p.IDNumber, Phone: p.Phone, Address: p.Address})
 			var dup *person.DuplicateError
 			var fErr *org.FieldError
 			switch {
 			case errors.As(err, &dup):
-				got, err = s.Persons.Get(ctx, sc, dup.ExistingID)
-				if err != nil {
-					return nil, nil, err
-				}
+				id = dup.ExistingID // registered before, perhaps earlier in this intake
 			case errors.As(err, &fErr):
 				return nil, nil, fe(pre+fErr.Field, fmt.Sprintf("第%d名当事人：%s", i+1, fErr.Message))
 			case err != nil:
 				return nil, nil, err
 			}
-			ids[i], names[i] = got.ID, got.Name
 		}
+		got, err := s.Persons.GetTx(ctx, tx, sc, id)
+		if p.PersonID != 0 && (err != nil || got.MergedInto != 0) {
+			return nil, nil, fe(pre+"name", fmt.Sprintf("第%d名当事人不存在或不在管辖范围内", i+1))
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		ids[i], names[i] = got.ID, got.Name
 		if seen[ids[i]] {
 			return nil, nil, fe(pre+"name", fmt.Sprintf("第%d名当事人重复登记", i+1))
 		}
@@ -389,11 +387,33 @@ func caseTitle(in CaseInput, names []string) string {
 }
 
 // Register records a case at intake from any source in one transaction:
-// the kernel's case (numbered, state 已登记), its columns, its parties and,
-// from a screening, the finding's link. repeated is set when a party had a
-// mediation case registered in the 12 months before (any org: the flag
-// tells the office a dispute returns, it reveals nothing else).
+// the parties new to the registry, the kernel's case (numbered, state
+// 已登记), its columns, its parties and, from a screening, the finding's
+// link. repeated is set when a party had a mediation case registered in
+// the 12 months before (any org: the flag tells the office a dispute
+// returns, it reveals nothing else).
 func (s *Store) Register(ctx context.Context, sc org.Scope, in CaseInput) (*Case, error) {
+	if err := in.validate(); err != nil {
+		return nil, err // bad input takes no write lock
+	}
+	var id int64
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		c, err := s.RegisterTx(ctx, tx, sc, in)
+		if err == nil {
+			id = c.ID
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, sc, id)
+}
+
+// RegisterTx is Register inside the caller's transaction (the portal
+// issues its tracking code in the same one). It returns the kernel's case;
+// read the mediation case with Case once tx has committed.
+func (s *Store) RegisterTx(ctx context.Context, tx *store.Tx, sc org.Scope, in CaseInput) (*casework.Case, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -409,58 +429,54 @@ func (s *Store) Register(ctx context.Context, sc org.Scope, in CaseInput) (*Case
 	if err != nil {
 		return nil, err
 	}
-	ids, names, err := s.resolveParties(ctx, sc, o.ID, in.Parties)
+	if in.FindingID != 0 {
+		if err := s.claimFinding(ctx, tx, sc, in.FindingID); err != nil {
+			return nil, err
+		}
+	}
+	ids, names, err := s.resolveParties(ctx, tx, sc, o.ID, in.Parties)
 	if err != nil {
 		return nil, err
 	}
-	var id int64
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if in.FindingID != 0 {
-			if err := s.claimFinding(ctx, tx, sc, in.FindingID); err != nil {
-				return err
-			}
-		}
-		c, err := s.cases().Create(ctx, tx, sc, CaseType, o.ID, caseTitle(in, names), 0)
-		if err != nil {
-			return err
-		}
-		id = c.ID
-		since := Clock().AddDate(-1, 0, 0)
-		var prior int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM med_parties p JOIN cases c ON c.id = p.case_id
-			WHERE p.person_id IN (`+store.InList(len(ids))+`) AND c.id <> ? AND c.created_at >= ?`,
-			append(anys(ids), id, since)...).Scan(&prior); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO med_cases (case_id, source, source_ref, referring_org, dispute_type, amount_at_stake,
-			people_count, risk_crime, risk_group, repeated, summary, screening_finding_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, in.Source, in.SourceRef, in.ReferringOrg, in.DisputeType, amount, in.People, in.RiskCrime, in.RiskGroup, prior > 0,
-			in.Summary, nullID(in.FindingID)); err != nil {
-			return err
-		}
-		for i, pid := range ids {
-			if _, err := tx.Exec(ctx, `INSERT INTO med_parties (case_id, person_id, role) VALUES (?, ?, ?)`, id, pid, in.Parties[i].Role); err != nil {
-				return err
-			}
-		}
-		if in.FindingID != 0 {
-			if _, err := tx.Exec(ctx, `UPDATE med_screening_findings SET status = 'case', case_id = ?, updated_at = ? WHERE id = ?`,
-				id, Clock(), in.FindingID); err != nil {
-				return err
-			}
-		}
-		// casework indexed the case before its mediation row existed:
-		// index again so the summary is searchable from the start.
-		if err := casework.IndexSearch(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "mediation.create", ObjectType: "med_case", ObjectID: itoa(id), OrgID: o.ID,
-			Detail: fmt.Sprintf("source=%s parties=%d finding=%d", in.Source, len(ids), in.FindingID)})
-	})
+	kc, err := s.cases().Create(ctx, tx, sc, CaseType, o.ID, caseTitle(in, names), 0)
 	if err != nil {
 		return nil, err
 	}
-	return s.Case(ctx, sc, id)
+	id := kc.ID
+	since := Clock().AddDate(-1, 0, 0)
+	var prior int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM med_parties p JOIN cases c ON c.id = p.case_id
+		WHERE p.person_id IN (`+store.InList(len(ids))+`) AND c.id <> ? AND c.created_at >= ?`,
+		append(anys(ids), id, since)...).Scan(&prior); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO med_cases (case_id, source, source_ref, referring_org, dispute_type, amount_at_stake,
+		people_count, risk_crime, risk_group, repeated, summary, screening_finding_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, in.Source, in.SourceRef, in.ReferringOrg, in.DisputeType, amount, in.People, in.RiskCrime, in.RiskGroup, prior > 0,
+		in.Summary, nullID(in.FindingID)); err != nil {
+		return nil, err
+	}
+	for i, pid := range ids {
+		if _, err := tx.Exec(ctx, `INSERT INTO med_parties (case_id, person_id, role) VALUES (?, ?, ?)`, id, pid, in.Parties[i].Role); err != nil {
+			return nil, err
+		}
+	}
+	if in.FindingID != 0 {
+		if _, err := tx.Exec(ctx, `UPDATE med_screening_findings SET status = 'case', case_id = ?, updated_at = ? WHERE id = ?`,
+			id, Clock(), in.FindingID); err != nil {
+			return nil, err
+		}
+	}
+	// casework indexed the case before its mediation row existed:
+	// index again so the summary is searchable from the start.
+	if err := casework.IndexSearch(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, tx, audit.Event{Action: "mediation.create", ObjectType: "med_case", ObjectID: itoa(id), OrgID: o.ID,
+		Detail: fmt.Sprintf("source=%s parties=%d finding=%d", in.Source, len(ids), in.FindingID)}); err != nil {
+		return nil, err
+	}
+	return kc, nil
 }
 
 // claimFinding checks the finding is in scope and not yet a case, and

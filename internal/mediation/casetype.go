@@ -94,9 +94,10 @@ var provinceAbbr = map[string]string{
 	"53": "滇", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新",
 }
 
-// caseOrgCode fills {org_code}: the province's character and the rest of
-// the org's division code (e.g. 川1902001), which tells orgs apart;
-// committees without a code use their short name.
+// caseOrgCode fills {org_code} from the numbering org (caseNumberOrg):
+// the province's character and the rest of its division code (川1902,
+// 川1902001), which tells orgs apart. The short name is a last resort for
+// a tree with no code at all.
 func caseOrgCode(o org.Org) string {
 	if len(o.DivisionCode) >= 6 {
 		if a, ok := provinceAbbr[o.DivisionCode[:2]]; ok {
@@ -110,12 +111,36 @@ func caseOrgCode(o org.Org) string {
 	return o.Name
 }
 
+// caseNumberOrg numbers a case with the nearest org, its own or an
+// ancestor, that has a division code: a committee has none, so its cases
+// carry its office's (or village's) code, never its long name, and take
+// that org's sequence, which keeps the numbers apart.
+func caseNumberOrg(chain []org.Org) org.Org {
+	for _, o := range chain {
+		if len(o.DivisionCode) >= 6 {
+			return o
+		}
+	}
+	return chain[0]
+}
+
+// periodReminders are the days before the mediation period ends on which
+// the handler is reminded: the county's ReminderDays (0 turns it off) and
+// the day before; the last day and overdue are always reminded.
+func periodReminders(st Settings) []int {
+	if st.ReminderDays > 1 {
+		return []int{st.ReminderDays, 1}
+	}
+	return []int{1}
+}
+
 func init() {
 	edit, approve := permEdit, permApprove
 	casework.Register(casework.Type{
 		Code: CaseType, Line: Line, Name: "人民调解案件", Abbr: "民调",
 		NumberPattern: "（{year}）{org_code}{type_abbr}字第{seq:4}号",
 		OrgCode:       caseOrgCode,
+		NumberOrg:     caseNumberOrg,
 		States: []casework.State{
 			{Code: StateRegistered, Name: "已登记"}, {Code: StateAccepted, Name: "已受理"},
 			{Code: StateDeclined, Name: "不予受理", Final: true}, {Code: StateMediating, Name: "调解中"},
@@ -141,7 +166,14 @@ func init() {
 				Rule: func(ctx context.Context) (calendar.Rule, error) {
 					st, err := settingsFrom(ctx)
 					return calendar.Rule{Days: st.PeriodDays, Unit: calendar.CalendarDays, Source: SrcRules2002 + "第三十三条(本县设置)"}, err
-				}, RemindBefore: []int{5, 1}, EscalateAfterDays: 7},
+				},
+				Remind: func(ctx context.Context) ([]int, error) {
+					st, err := settingsFrom(ctx)
+					return periodReminders(st), err
+				},
+				// Only for periods started before the days were kept on
+				// the deadline (the default setting then).
+				RemindBefore: []int{5, 1}, EscalateAfterDays: 7},
 			// Nothing the office does "meets" the parties' window: it runs
 			// until the case closes (the kernel then cancels and hides it;
 			// the case page's 司法确认 box keeps counting from agreed_on).

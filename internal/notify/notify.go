@@ -1,7 +1,9 @@
 // Package notify delivers notifications: an in-app inbox per user (personal
 // messages and org-wide ones for the users of an org holding a
-// permission), deadline reminders (reminder.go), and outbound webhooks so
-// that a province can connect SMS or its office-messaging system.
+// permission) and outbound webhooks so that a province can connect SMS or
+// its office-messaging system. It decides nothing about deadlines: the
+// case kernel (casework) decides when a reminder is due and app delivers
+// it here as a message of kind "deadline.<stage>".
 //
 // Personal data. Webhook payloads carry ids, the kind, a title and a
 // relative link, never personal data values: callers must give titles
@@ -63,7 +65,7 @@ type Message struct {
 	UserID int64
 	OrgID  int64
 	Perm   string
-	Kind   string // e.g. "reminder.due", "mediation.assigned"
+	Kind   string // e.g. "deadline.today", "mediation.assigned"
 	Title  string // no personal data: it leaves the system in webhooks
 	Body   string // shown in the inbox only
 	Link   string // local path of the item, e.g. "/mediation/cases/42"

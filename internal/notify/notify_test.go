@@ -19,7 +19,6 @@ import (
 
 	"fengqiao/internal/audit"
 	"fengqiao/internal/auth"
-	"fengqiao/internal/calendar"
 	"fengqiao/internal/jobs"
 	"fengqiao/internal/notify"
 	"fengqiao/internal/org"
@@ -212,7 +211,7 @@ func TestInboxPersonalAndOrgWide(t *testing.T) {
 			}
 		}
 		// Dedupe keys make Send idempotent.
-		m := notify.Message{UserID: f.staff.ID, Kind: "reminder.due", Title: "案件今天到期", DedupeKey: "k1"}
+		m := notify.Message{UserID: f.staff.ID, Kind: "deadline.today", Title: "案件今天到期", DedupeKey: "k1"}
 		if f.send(m) == 0 || f.send(m) != 0 {
 			t.Fatal("dedupe")
 		}
@@ -236,69 +235,6 @@ func TestSendValidation(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Field != field {
 				t.Errorf("%s: got %v", field, err)
 			}
-		}
-	})
-}
-
-func TestReminders(t *testing.T) {
-	p := notify.DefaultReminders
-	dl := calendar.D(2026, 3, 10)
-	cases := map[string]struct {
-		kind string
-		days int
-		esc  bool
-		ok   bool
-	}{
-		"2026-03-07": {notify.KindBefore, 3, false, true},
-		"2026-03-08": {"", 0, false, false},
-		"2026-03-09": {notify.KindBefore, 1, false, true},
-		"2026-03-10": {notify.KindDue, 0, false, true},
-		"2026-03-12": {notify.KindOverdue, 2, true, true},
-	}
-	for day, want := range cases {
-		d, _ := calendar.ParseDate(day)
-		st, ok := p.StageOn(dl, d)
-		if ok != want.ok || st.Kind != want.kind || st.Days != want.days || st.Escalate != want.esc {
-			t.Errorf("%s: %+v %v", day, st, ok)
-		}
-	}
-	if err := (notify.ReminderPolicy{Before: []int{0}}).Validate(); err == nil {
-		t.Error("bad policy accepted")
-	}
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := setup(t, db)
-		ctx := context.Background()
-		r := notify.Reminder{Object: "mediation_case:42", Deadline: dl, HandlerID: f.staff.ID, OrgID: f.office.ID,
-			SupervisorOrgID: f.county.ID, SupervisorPerm: "mediation.approve", Title: "调解案件 TJ-2026-0042", Link: "/mediation/cases/42"}
-		run := func(day string) int {
-			r.Today, _ = calendar.ParseDate(day)
-			var n int
-			err := db.Tx(ctx, func(tx *store.Tx) error {
-				var err error
-				n, err = notify.Remind(ctx, tx, p, r)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		if run("2026-03-07") != 1 || run("2026-03-07") != 0 || run("2026-03-08") != 0 || run("2026-03-10") != 1 {
-			t.Fatal("before/due reminders")
-		}
-		// Overdue: handler daily, supervisor once.
-		if run("2026-03-11") != 2 || run("2026-03-12") != 1 {
-			t.Fatal("overdue reminders")
-		}
-		items, _, _ := f.svc.InboxOf(ctx, f.principal(f.staff), 10, 0)
-		if len(items) != 4 || items[0].Title != "调解案件 TJ-2026-0042：已超期2天（期限 2026-03-10）" {
-			t.Fatalf("handler inbox %+v", items)
-		}
-		// The county's approvers see the escalation (org-wide for the county).
-		var n int
-		db.Read().QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE org_id = ? AND user_id IS NULL AND perm = 'mediation.approve'`, f.county.ID).Scan(&n)
-		if n != 1 {
-			t.Fatalf("escalations %d", n)
 		}
 	})
 }
@@ -368,7 +304,7 @@ func TestWebhookDeliverySignedRetriedNoPII(t *testing.T) {
 		if _, _, err := f.svc.CreateWebhook(ctx, sc, notify.WebhookInput{OrgID: f.countyB.ID, Name: "x", URL: srv.srv.URL}); err == nil {
 			t.Fatal("webhook outside scope accepted")
 		}
-		hook, secret, err := f.svc.CreateWebhook(ctx, sc, notify.WebhookInput{OrgID: f.county.ID, Name: "县短信平台", URL: srv.srv.URL, Events: "reminder.*"})
+		hook, secret, err := f.svc.CreateWebhook(ctx, sc, notify.WebhookInput{OrgID: f.county.ID, Name: "县短信平台", URL: srv.srv.URL, Events: "deadline.*"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,8 +318,8 @@ func TestWebhookDeliverySignedRetriedNoPII(t *testing.T) {
 		}
 		// A hook at the county gets reminders of its offices only.
 		f.send(notify.Message{UserID: f.staff.ID, Kind: "notice.general", Title: "不推送：事件不匹配"})
-		f.send(notify.Message{UserID: f.staffB.ID, Kind: "reminder.due", Title: "不推送：别的县"})
-		f.send(notify.Message{UserID: f.staff.ID, Kind: "reminder.due", Title: "调解案件 TJ-2026-0042：今天到期",
+		f.send(notify.Message{UserID: f.staffB.ID, Kind: "deadline.today", Title: "不推送：别的县"})
+		f.send(notify.Message{UserID: f.staff.ID, Kind: "deadline.today", Title: "调解案件 TJ-2026-0042：今天到期",
 			Body: "当事人张三申请调解，请尽快联系", Link: "/mediation/cases/42"})
 		var n int
 		db.Read().QueryRow(ctx, `SELECT COUNT(*) FROM webhook_deliveries`).Scan(&n)
@@ -408,12 +344,12 @@ func TestWebhookDeliverySignedRetriedNoPII(t *testing.T) {
 		if req.Header.Get(notify.HeaderSignature) != notify.Sign([]byte(secret), body) || !strings.HasPrefix(req.Header.Get(notify.HeaderSignature), "sha256=") {
 			t.Fatal("bad signature")
 		}
-		if req.Header.Get(notify.HeaderEvent) != "reminder.due" || req.Header.Get(notify.HeaderDelivery) == "" ||
+		if req.Header.Get(notify.HeaderEvent) != "deadline.today" || req.Header.Get(notify.HeaderDelivery) == "" ||
 			req.Header.Get(notify.HeaderTimestamp) == "" || req.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 			t.Fatalf("headers %v", req.Header)
 		}
 		var p notify.Payload
-		if err := json.Unmarshal(body, &p); err != nil || p.Event != "reminder.due" || p.UserID != f.staff.ID || p.OrgID != f.office.ID ||
+		if err := json.Unmarshal(body, &p); err != nil || p.Event != "deadline.today" || p.UserID != f.staff.ID || p.OrgID != f.office.ID ||
 			p.Link != "/mediation/cases/42" || strconv.FormatInt(p.DeliveryID, 10) != req.Header.Get(notify.HeaderDelivery) {
 			t.Fatalf("payload %s %v", body, err)
 		}
@@ -428,7 +364,7 @@ func TestWebhookDeliverySignedRetriedNoPII(t *testing.T) {
 		if err := f.svc.SetWebhookActive(ctx, sc, hook.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		f.send(notify.Message{UserID: f.staff.ID, Kind: "reminder.due", Title: "停用后不推送"})
+		f.send(notify.Message{UserID: f.staff.ID, Kind: "deadline.today", Title: "停用后不推送"})
 		ds, err := f.svc.Deliveries(ctx, sc, hook.ID, 10)
 		if err != nil || len(ds) != 2 {
 			t.Fatalf("deliveries %d %v", len(ds), err)
@@ -508,7 +444,7 @@ func TestInboxAndWebhookPages(t *testing.T) {
 			t.Fatalf("bad url: %d", rec.Code)
 		}
 		rec = f.do(f.sa, "POST", "/admin/webhooks", url.Values{"name": {"省短信平台"}, "org_id": {strconv.FormatInt(f.county.ID, 10)},
-			"url": {"https://sms.example.gov.cn/hook"}, "events": {"reminder.*"}})
+			"url": {"https://sms.example.gov.cn/hook"}, "events": {"deadline.*"}})
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), "签名密钥只显示这一次") || rec.Header().Get("Cache-Control") != "no-store" {
 			t.Fatalf("create: %d", rec.Code)
 		}

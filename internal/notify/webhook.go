@@ -114,7 +114,7 @@ func (in *WebhookInput) validate() error {
 			continue
 		}
 		if e != "*" && !kindRE.MatchString(strings.TrimSuffix(e, ".*")) {
-			return &FieldError{"events", "事件须为消息类型，如 reminder.due 或 reminder.*，多个用逗号分隔"}
+			return &FieldError{"events", "事件须为消息类型，如 deadline.today 或 deadline.*，多个用逗号分隔"}
 		}
 		evs = append(evs, e)
 	}

@@ -206,7 +206,7 @@ func (s *Store) checkDuplicate(ctx context.Context, q store.Querier, sc org.Scop
 			return nil
 		}
 		var id int64
-		err := q.QueryRow(ctx, `SELECT p.id FROM persons p JOIN orgs o ON o.id = p.org_id WHERE p.`+col+` = ? AND p.id <> ?
+		err := q.QueryRow(ctx, `SELECT p.id FROM persons p JOIN orgs o ON o.id = p.org_id WHERE p.`+col+` = ? AND p.`+col+` <> '' AND p.id <> ?
 			AND p.merged_into IS NULL AND `+w+` ORDER BY p.id LIMIT 1`, append([]any{val, self}, args...)...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -225,42 +225,31 @@ func (s *Store) checkDuplicate(ctx context.Context, q store.Querier, sc org.Scop
 }
 
 // Create registers a person under in.OrgID, which must be in scope.
+// CreateTx (createtx.go) does the work in the caller's transaction.
 func (s *Store) Create(ctx context.Context, sc org.Scope, in Input) (Person, error) {
-	now := Clock()
-	c, err := in.validate(now)
-	if err != nil {
-		return Person{}, err
+	if _, err := in.validate(Clock()); err != nil {
+		return Person{}, err // bad input takes no write lock
 	}
 	var id int64
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if err := orgInScope(ctx, tx, sc, c.OrgID); err != nil {
-			return err
-		}
-		if err := s.checkDuplicate(ctx, tx, sc, c, 0); err != nil {
-			return err
-		}
-		docEnc, phoneEnc, err := s.seal(c)
-		if err != nil {
-			return err
-		}
-		id, err = store.InsertID(ctx, tx, `INSERT INTO persons(org_id, kind, name, sex, birth_date, doc_type, doc_enc, doc_hash,
-			phone_enc, phone_hash, address, credit_code, legal_rep, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.OrgID, string(c.Kind), c.Name, string(c.Sex), c.BirthDate, string(c.DocType), docEnc, s.Crypto.Hash(docNS(c.DocType), c.doc),
-			phoneEnc, s.Crypto.Hash(phoneNS, c.phone), c.Address, c.CreditCode, c.LegalRep, now, now)
-		if err != nil {
-			return err
-		}
-		if err := indexSearch(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "person.create", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10),
-			PersonID: id, OrgID: c.OrgID})
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.CreateTx(ctx, tx, sc, in)
+		return err
 	})
 	if err != nil {
 		return Person{}, err
 	}
 	return s.Get(ctx, sc, id)
+}
+
+// GetTx is Get through the caller's transaction: it sees what the
+// transaction wrote (a party registered earlier in the same intake).
+func (s *Store) GetTx(ctx context.Context, tx *store.Tx, sc org.Scope, id int64) (Person, error) {
+	r, err := s.getRaw(ctx, tx, sc, id, false)
+	if err != nil {
+		return Person{}, err
+	}
+	return s.masked(r)
 }
 
 func (s *Store) seal(c clean) (docEnc, phoneEnc string, err error) {
@@ -274,55 +263,63 @@ func (s *Store) seal(c clean) (docEnc, phoneEnc string, err error) {
 // Update replaces a person's fields. The kind never changes; OrgID 0 keeps
 // the registering org.
 func (s *Store) Update(ctx context.Context, sc org.Scope, id int64, in Input) (Person, error) {
-	now := Clock()
+	var p Person
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		cur, err := s.getRaw(ctx, tx, sc, id, true)
-		if err != nil {
-			return err
-		}
-		if cur.MergedInto != 0 {
-			return fe("id", fmt.Sprintf("该记录已合并到当事人编号 %d,请修改该记录", cur.MergedInto))
-		}
-		in.Kind = cur.Kind
-		if in.OrgID == 0 {
-			in.OrgID = cur.OrgID
-		}
-		oldDoc, oldPhone, err := s.keepSecrets(cur, &in)
-		if err != nil {
-			return err
-		}
-		c, err := in.validate(now)
-		if err != nil {
-			return err
-		}
-		if c.OrgID != cur.OrgID {
-			if err := orgInScope(ctx, tx, sc, c.OrgID); err != nil {
-				return err
-			}
-		}
-		if err := s.checkDuplicate(ctx, tx, sc, c, id); err != nil {
-			return err
-		}
-		docEnc, phoneEnc, err := s.seal(c)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE persons SET org_id = ?, name = ?, sex = ?, birth_date = ?, doc_type = ?, doc_enc = ?, doc_hash = ?,
-			phone_enc = ?, phone_hash = ?, address = ?, credit_code = ?, legal_rep = ?, updated_at = ? WHERE id = ?`,
-			c.OrgID, c.Name, string(c.Sex), c.BirthDate, string(c.DocType), docEnc, s.Crypto.Hash(docNS(c.DocType), c.doc),
-			phoneEnc, s.Crypto.Hash(phoneNS, c.phone), c.Address, c.CreditCode, c.LegalRep, now, id); err != nil {
-			return err
-		}
-		if err := indexSearch(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "person.update", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10),
-			PersonID: id, OrgID: c.OrgID, Detail: "fields: " + changed(cur, c, oldDoc != c.doc, oldPhone != c.phone)})
+		var err error
+		p, err = s.UpdateTx(ctx, tx, sc, id, in)
+		return err
 	})
+	return p, err
+}
+
+// UpdateTx is Update inside the caller's transaction.
+func (s *Store) UpdateTx(ctx context.Context, tx *store.Tx, sc org.Scope, id int64, in Input) (Person, error) {
+	now := Clock()
+	cur, err := s.getRaw(ctx, tx, sc, id, true)
 	if err != nil {
 		return Person{}, err
 	}
-	return s.Get(ctx, sc, id)
+	if cur.MergedInto != 0 {
+		return Person{}, fe("id", fmt.Sprintf("该记录已合并到当事人编号 %d,请修改该记录", cur.MergedInto))
+	}
+	in.Kind = cur.Kind
+	if in.OrgID == 0 {
+		in.OrgID = cur.OrgID
+	}
+	oldDoc, oldPhone, err := s.keepSecrets(cur, &in)
+	if err != nil {
+		return Person{}, err
+	}
+	c, err := in.validate(now)
+	if err != nil {
+		return Person{}, err
+	}
+	if c.OrgID != cur.OrgID {
+		if err := orgInScope(ctx, tx, sc, c.OrgID); err != nil {
+			return Person{}, err
+		}
+	}
+	if err := s.checkDuplicate(ctx, tx, sc, c, id); err != nil {
+		return Person{}, err
+	}
+	docEnc, phoneEnc, err := s.seal(c)
+	if err != nil {
+		return Person{}, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE persons SET org_id = ?, name = ?, sex = ?, birth_date = ?, doc_type = ?, doc_enc = ?, doc_hash = ?,
+		phone_enc = ?, phone_hash = ?, address = ?, credit_code = ?, legal_rep = ?, updated_at = ? WHERE id = ?`,
+		c.OrgID, c.Name, string(c.Sex), c.BirthDate, string(c.DocType), docEnc, s.Crypto.Hash(docNS(c.DocType), c.doc),
+		phoneEnc, s.Crypto.Hash(phoneNS, c.phone), c.Address, c.CreditCode, c.LegalRep, now, id); err != nil {
+		return Person{}, err
+	}
+	if err := indexSearch(ctx, tx, id); err != nil {
+		return Person{}, err
+	}
+	if err := audit.Record(ctx, tx, audit.Event{Action: "person.update", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10),
+		PersonID: id, OrgID: c.OrgID, Detail: "fields: " + changed(cur, c, oldDoc != c.doc, oldPhone != c.phone)}); err != nil {
+		return Person{}, err
+	}
+	return s.GetTx(ctx, tx, sc, id)
 }
 
 // keepSecrets puts the stored numbers back into in where the form left

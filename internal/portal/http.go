@@ -254,13 +254,25 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sctx := systemContext(ctx, a.officeID)
-	c, err := h.Mediation.Register(sctx, org.System(), mediation.CaseInput{
+	in := mediation.CaseInput{
 		OrgID: a.officeID, Source: "application", SourceRef: OnlineSourceRef, DisputeType: a.disputeType,
 		People: 2, Summary: a.summary,
 		Parties: []mediation.PartyInput{
 			{Role: "applicant", Name: a.name, IDNumber: a.idNumber, Phone: a.phone, Address: a.addr},
 			{Role: "respondent", Name: a.otherName, Phone: a.otherPhone},
 		},
+	}
+	// The parties, the case and its tracking code in one transaction: an
+	// application that fails leaves no person or code-less case behind.
+	var c *casework.Case
+	var code string
+	err = h.DB.Tx(sctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = h.Mediation.RegisterTx(sctx, tx, org.System(), in); err != nil {
+			return err
+		}
+		code, err = st.issueCode(sctx, tx, c.ID, a.last4, ip)
+		return err
 	})
 	if err != nil {
 		var fe *org.FieldError
@@ -274,12 +286,6 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 			h.applyPage(w, r, http.StatusUnprocessableEntity, f)
 			return
 		}
-		h.fail(w, r, err)
-		return
-	}
-	code, err := st.issueCode(sctx, c.ID, a.last4, ip)
-	if err != nil {
-		// The case exists; the office will call the applicant back.
 		h.fail(w, r, err)
 		return
 	}

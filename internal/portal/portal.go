@@ -218,38 +218,35 @@ func (s *Store) Bump(ctx context.Context, kind, ip string) error {
 }
 
 // issueCode stores a new tracking code for caseID and counts the
-// application against ip, in one transaction.
-func (s *Store) issueCode(ctx context.Context, caseID int64, phoneLast4, ip string) (string, error) {
+// application against ip, inside tx (the one that registers the case).
+func (s *Store) issueCode(ctx context.Context, tx *store.Tx, caseID int64, phoneLast4, ip string) (string, error) {
 	var code string
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		for range 3 { // a collision of 50-bit codes is unlikely; retry anyway
-			c, err := newCode()
-			if err != nil {
-				return err
-			}
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM portal_tracking WHERE code_hash = ?`, codeHash(c)).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				code = c
-				break
-			}
+	for range 3 { // a collision of 50-bit codes is unlikely; retry anyway
+		c, err := newCode()
+		if err != nil {
+			return "", err
 		}
-		if code == "" {
-			return errors.New("portal: no free tracking code")
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM portal_tracking WHERE code_hash = ?`, codeHash(c)).Scan(&n); err != nil {
+			return "", err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO portal_tracking (code_hash, case_id, phone_hash, created_at) VALUES (?, ?, ?, ?)`,
-			codeHash(code), caseID, phoneHash(code, phoneLast4), s.now()); err != nil {
-			return err
+		if n == 0 {
+			code = c
+			break
 		}
-		if err := s.bump(ctx, tx, kindApply, ip); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "portal.apply", ObjectType: "med_case", ObjectID: strconv.FormatInt(caseID, 10),
-			Result: audit.OK, Detail: "tracking code issued"})
-	})
-	return code, err
+	}
+	if code == "" {
+		return "", errors.New("portal: no free tracking code")
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO portal_tracking (code_hash, case_id, phone_hash, created_at) VALUES (?, ?, ?, ?)`,
+		codeHash(code), caseID, phoneHash(code, phoneLast4), s.now()); err != nil {
+		return "", err
+	}
+	if err := s.bump(ctx, tx, kindApply, ip); err != nil {
+		return "", err
+	}
+	return code, audit.Record(ctx, tx, audit.Event{Action: "portal.apply", ObjectType: "med_case", ObjectID: strconv.FormatInt(caseID, 10),
+		Result: audit.OK, Detail: "tracking code issued"})
 }
 
 // Progress is what a tracking code reveals: no names, no summary.
