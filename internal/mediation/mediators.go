@@ -268,10 +268,7 @@ func (s *Store) findPerson(ctx context.Context, sc org.Scope, idNumber string) (
 // CreateMediator registers a mediator. A person with the same ID number
 // already in the registry (in scope) is reused when the names agree;
 // otherwise a person record is created under the mediator's org.
-//
-// The person registry writes in its own transaction (person.Store has no
-// Tx variant yet), so a failure after it leaves a registry entry without a
-// mediator — harmless, and every field is validated before either write.
+// Person and mediator are written in one transaction.
 func (s *Store) CreateMediator(ctx context.Context, sc org.Scope, in MediatorInput) (Mediator, error) {
 	if err := in.validate(); err != nil {
 		return Mediator{}, err
@@ -312,18 +309,17 @@ func (s *Store) CreateMediator(ctx context.Context, sc org.Scope, in MediatorInp
 			return Mediator{}, err
 		}
 		personID = existing.ID
-	} else {
-		p, err := s.Persons.Create(ctx, sc, pin)
-		if err != nil {
-			return Mediator{}, err
-		}
-		personID = p.ID
 	}
 	now := Clock()
 	var id int64
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.checkRegistryNo(ctx, tx, in.RegistryNo, 0); err != nil {
 			return err
+		}
+		if personID == 0 {
+			if personID, err = s.Persons.CreateTx(ctx, tx, sc, pin); err != nil {
+				return err
+			}
 		}
 		id, err = store.InsertID(ctx, tx, `INSERT INTO med_mediators(org_id, person_id, full_time, title, registered, registry_no, registered_on,
 			active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?) RETURNING id`,
@@ -379,19 +375,23 @@ func (s *Store) UpdateMediator(ctx context.Context, sc org.Scope, id int64, in M
 		return Mediator{}, err
 	}
 	idIn, phoneIn := strings.TrimSpace(in.IDNumber), strings.TrimSpace(in.Phone)
+	var personIn *person.Input // the registry fields changed
 	if in.Name != p.Name || (idIn != "" && idIn != p.IDNumber) || (phoneIn != "" && phoneIn != p.Phone) {
 		pin := person.Input{Kind: p.Kind, Name: in.Name, Sex: p.Sex, BirthDate: p.BirthDate, DocType: p.DocType,
 			IDNumber: idIn, Phone: phoneIn, Address: p.Address}
 		if idIn != "" && idIn != p.IDNumber {
 			pin.Sex, pin.BirthDate, pin.DocType = "", "", "" // derived again from the new number
 		}
-		if _, err := s.Persons.Update(ctx, sc, p.ID, pin); err != nil {
-			return Mediator{}, err
-		}
+		personIn = &pin
 	}
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.checkRegistryNo(ctx, tx, in.RegistryNo, id); err != nil {
 			return err
+		}
+		if personIn != nil {
+			if _, err := s.Persons.UpdateTx(ctx, tx, sc, p.ID, *personIn); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE med_mediators SET org_id = ?, full_time = ?, title = ?, registered = ?, registry_no = ?,
 			registered_on = ?, active = ?, updated_at = ? WHERE id = ?`,
